@@ -1,0 +1,83 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { CamhubError, toCamhubError } from '../core/errors';
+import type { CameraProvider, VendorConfigField } from '../core/provider';
+import { findVendor } from '../vendors';
+import { nodeLogger } from './red';
+import { mountAdminRoutes } from './admin';
+import { mountWebhookRoute, registerWebhook, unregisterWebhook } from './webhook';
+
+export interface AccountNodeDef extends NodeDef {
+  baseUrl?: string;
+  timeout?: string | number;
+}
+
+export interface AccountNode extends Node<Record<string, string>> {
+  vendorId: string;
+  vendorLabel: string;
+  /** Absent when the account cannot work; then `failure` says why. */
+  provider?: CameraProvider;
+  failure?: CamhubError;
+}
+
+export interface AccountTypeOptions {
+  vendorId: string;
+  label: string;
+  type: string;
+  /** Declared even while the vendor module is absent, so saved credentials are not dropped. */
+  credentials: Record<string, VendorConfigField>;
+}
+
+/** Live account nodes, for the admin endpoints. */
+export const accounts = new Map<string, AccountNode>();
+
+/**
+ * One config node type per cloud, all built here: the node owns the account's single provider
+ * (one login, one poller or stream), shared by every functional node that names it.
+ */
+export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): void {
+  mountWebhookRoute(RED);
+  mountAdminRoutes(RED);
+  function AccountNodeCtor(this: AccountNode, config: AccountNodeDef) {
+    RED.nodes.createNode(this, config);
+    this.vendorId = opts.vendorId;
+    this.vendorLabel = opts.label;
+    const vendor = findVendor(opts.vendorId);
+    if (!vendor) {
+      this.failure = new CamhubError(
+        'NOT_CONFIGURED',
+        `${opts.label} accounts are not supported by this version of camhub yet. Use another account.`,
+      );
+    } else {
+      try {
+        const creds: Record<string, string> = {};
+        for (const [k, v] of Object.entries(this.credentials ?? {})) {
+          if (typeof v === 'string') creds[k] = v;
+        }
+        this.provider = vendor.createProvider(
+          { ...config, baseUrl: (config.baseUrl || vendor.defaultBaseUrl).trim() },
+          creds,
+          { accountId: this.id, log: nodeLogger(this) },
+        );
+        if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);
+      } catch (err) {
+        this.failure = toCamhubError(err);
+        this.error(this.failure.message);
+      }
+    }
+    accounts.set(this.id, this);
+    this.on('close', (_removed: boolean, done: () => void) => {
+      if (accounts.get(this.id) === this) accounts.delete(this.id);
+      const provider = this.provider;
+      if (!provider) {
+        done();
+        return;
+      }
+      unregisterWebhook(opts.vendorId, this.id, provider);
+      provider
+        .close()
+        .catch((err: unknown) => this.warn(`closing failed: ${String(err)}`))
+        .finally(() => done());
+    });
+  }
+  RED.nodes.registerType(opts.type, AccountNodeCtor, { credentials: opts.credentials });
+}

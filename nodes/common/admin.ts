@@ -1,0 +1,127 @@
+import type { NodeAPI } from 'node-red';
+import { CamhubError, toCamhubError } from '../core/errors';
+import { silentLogger } from '../core/log';
+import { redact } from '../core/redact';
+import type { CameraInfo, CameraProvider } from '../core/provider';
+import { findVendor, VENDORS } from '../vendors';
+import { accounts } from './account';
+
+/**
+ * Admin endpoints behind the editor's pickers. Replies carry camera facts only: never a
+ * token, password or secret, and typed-in credentials are used once and dropped.
+ */
+const mounted = new WeakSet<object>();
+
+interface Req {
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body?: unknown;
+}
+interface Res {
+  json(body: unknown): void;
+  status(code: number): Res;
+}
+type Handler = (req: Req, res: Res) => void;
+type Middleware = (req: unknown, res: unknown, next: () => void) => void;
+interface App {
+  get(path: string, mw: Middleware, h: Handler): void;
+  post(path: string, mw: Middleware, h: Handler): void;
+}
+
+function camerasReply(cams: CameraInfo[]) {
+  return cams.map((c) => ({
+    id: c.id,
+    name: c.name,
+    model: c.model,
+    online: c.online,
+    capabilities: c.capabilities,
+  }));
+}
+
+function fail(res: Res, err: unknown, secrets: string[] = []): void {
+  const e = toCamhubError(err);
+  const status = e.code === 'NOT_CONFIGURED' || e.code === 'INVALID_INPUT' ? 400 : 502;
+  res.status(status).json({ success: false, code: e.code, message: redact(e.message, secrets) });
+}
+
+export function mountAdminRoutes(RED: NodeAPI): void {
+  const app = RED.httpAdmin as unknown as App | undefined;
+  if (!app || mounted.has(app)) return;
+  mounted.add(app);
+  const read = RED.auth.needsPermission('camhub.read') as Middleware;
+  const write = RED.auth.needsPermission('camhub.write') as Middleware;
+
+  app.get('/camhub/accounts/:id/cameras', read, (req, res) => {
+    const account = accounts.get(req.params.id);
+    if (!account?.provider) {
+      res.status(404).json({
+        success: false,
+        code: 'NOT_CONFIGURED',
+        message:
+          account?.failure?.message ??
+          'This account is not deployed yet: press Discover in its dialog, or deploy first.',
+      });
+      return;
+    }
+    account.provider
+      .listCameras({ refresh: req.query.refresh === '1' })
+      .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
+      .catch((err: unknown) => fail(res, err));
+  });
+
+  app.get('/camhub/accounts/:id/modes', read, (req, res) => {
+    const account = accounts.get(req.params.id);
+    if (!account?.provider) {
+      res.json({ success: true, data: [] });
+      return;
+    }
+    const camera = typeof req.query.camera === 'string' ? req.query.camera : undefined;
+    account.provider
+      .listModes(camera)
+      .then((modes) => res.json({ success: true, data: modes }))
+      .catch((err: unknown) => fail(res, err));
+  });
+
+  // Discovery for a config node still being edited: the dialog sends what is typed. Blank
+  // secret fields mean "as stored", so a deployed node's secrets never travel to the editor.
+  app.post('/camhub/discover', write, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const vendor =
+      VENDORS.find((v) => v.configType === body.type) ?? findVendor(String(body.vendor ?? ''));
+    if (!vendor) {
+      fail(res, new CamhubError('NOT_CONFIGURED', 'This account type is not supported yet.'));
+      return;
+    }
+    const typed = (body.credentials ?? {}) as Record<string, unknown>;
+    const stored = (typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined) as
+      Record<string, string> | undefined;
+    const creds: Record<string, string> = {};
+    for (const key of Object.keys(vendor.credentials)) {
+      const v = typed[key];
+      if (typeof v === 'string' && v !== '' && v !== '__PWRD__') creds[key] = v;
+      else if (stored && typeof stored[key] === 'string') creds[key] = stored[key];
+    }
+    const secrets = Object.values(creds);
+    let provider: CameraProvider;
+    try {
+      const baseUrl =
+        typeof body.baseUrl === 'string' && body.baseUrl ? body.baseUrl : vendor.defaultBaseUrl;
+      provider = vendor.createProvider(
+        { baseUrl, timeout: 10 },
+        { ...creds, authcode: creds.authcode || 'discover' },
+        {
+          accountId: 'discover',
+          log: silentLogger,
+        },
+      );
+    } catch (err) {
+      fail(res, err, secrets);
+      return;
+    }
+    provider
+      .listCameras({ refresh: true })
+      .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
+      .catch((err: unknown) => fail(res, err, secrets))
+      .finally(() => void provider.close());
+  });
+}

@@ -1,0 +1,154 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { CamhubError, toCamhubError } from '../core/errors';
+import { resolveCameraId } from '../core/msg';
+import type { CameraProvider, ConnectionState } from '../core/provider';
+import type { AccountNode } from './account';
+import { clock, t } from './red';
+
+export interface CameraNodeDef extends NodeDef {
+  account: string;
+  camera: string;
+}
+
+type Send = (msg: NodeMessage | NodeMessage[]) => void;
+type Done = (err?: Error) => void;
+
+export function resolveAccount(RED: NodeAPI, accountId: string | undefined): AccountNode {
+  if (!accountId) {
+    throw new CamhubError(
+      'NOT_CONFIGURED',
+      'No account selected. Open the node, choose a camhub account and deploy.',
+    );
+  }
+  const account = RED.nodes.getNode(accountId) as AccountNode | null;
+  if (!account || !account.vendorId) {
+    throw new CamhubError(
+      'NOT_CONFIGURED',
+      'The selected account node is missing or disabled. Choose another account and deploy.',
+    );
+  }
+  return account;
+}
+
+export function resolveProvider(RED: NodeAPI, accountId: string | undefined): CameraProvider {
+  const account = resolveAccount(RED, accountId);
+  if (!account.provider) {
+    throw (
+      account.failure ??
+      new CamhubError(
+        'NOT_CONFIGURED',
+        'The account cannot be used. Open it and check its settings.',
+      )
+    );
+  }
+  return account.provider;
+}
+
+/** The status an account's connection state asks for, or undefined to leave the node's own. */
+export function accountStatus(RED: NodeAPI, state: ConnectionState): NodeStatus | undefined {
+  switch (state.state) {
+    case 'connecting':
+      return { fill: 'yellow', shape: 'ring', text: t(RED, 'status.connecting') };
+    case 'waiting2fa':
+      return { fill: 'yellow', shape: 'ring', text: t(RED, 'status.waiting2fa') };
+    case 'authFailed':
+      return { fill: 'red', shape: 'ring', text: t(RED, 'status.authFailed') };
+    case 'rateLimited':
+      return {
+        fill: 'yellow',
+        shape: 'ring',
+        text: t(RED, 'status.rateLimited', { time: clock(state.until).slice(0, 5) }),
+      };
+    case 'error':
+      return { fill: 'red', shape: 'ring', text: t(RED, 'status.error') };
+    default:
+      return undefined;
+  }
+}
+
+export function errorStatus(RED: NodeAPI, err: CamhubError): NodeStatus {
+  if (err.code === 'RATE_LIMITED' && err.retryAfterMs !== undefined) {
+    return {
+      fill: 'yellow',
+      shape: 'ring',
+      text: t(RED, 'status.rateLimited', {
+        time: clock(Date.now() + err.retryAfterMs).slice(0, 5),
+      }),
+    };
+  }
+  return { fill: 'red', shape: 'ring', text: t(RED, `errors.${err.code}`) };
+}
+
+export interface CameraInputContext {
+  msg: NodeMessageInFlow;
+  provider: CameraProvider;
+  cameraId: string;
+  send: Send;
+}
+
+/**
+ * The input pipeline of the functional nodes that act on one camera: resolve account and
+ * camera, run, report. Every path ends in exactly one done(); errors carry a code and reach
+ * Catch nodes through done(err), and the node keeps taking msgs.
+ */
+export function handleCameraInput(
+  RED: NodeAPI,
+  node: Node,
+  config: CameraNodeDef,
+  run: (ctx: CameraInputContext) => Promise<string>,
+): void {
+  let inFlight = 0;
+  const unwatch = watchAccount(RED, node, config.account);
+
+  node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    inFlight++;
+    node.status({ fill: 'blue', shape: 'dot', text: t(RED, 'status.requesting') });
+    let provider: CameraProvider;
+    let cameraId: string;
+    const start = async () => {
+      provider = resolveProvider(RED, config.account);
+      cameraId = resolveCameraId(config.camera, (msg as { camera?: unknown }).camera);
+      return run({ msg, provider, cameraId, send });
+    };
+    start().then(
+      (text) => {
+        inFlight--;
+        if (inFlight === 0)
+          node.status({ fill: 'green', shape: 'dot', text: `${text} ${clock()}` });
+        done();
+      },
+      (err: unknown) => {
+        inFlight--;
+        const e = toCamhubError(err);
+        node.status(errorStatus(RED, e));
+        done(e);
+      },
+    );
+  });
+  node.on('close', (_removed: boolean, done: () => void) => {
+    unwatch();
+    node.status({});
+    done();
+  });
+}
+
+/** Mirrors the account's connection problems in the node's status; returns the unsubscribe. */
+export function watchAccount(
+  RED: NodeAPI,
+  node: Node,
+  accountId: string,
+  onOk?: () => void,
+): () => void {
+  let provider: CameraProvider;
+  try {
+    provider = resolveProvider(RED, accountId);
+  } catch (err) {
+    node.status({ fill: 'red', shape: 'ring', text: t(RED, `errors.${toCamhubError(err).code}`) });
+    return () => undefined;
+  }
+  return provider.onStateChange((state) => {
+    const s = accountStatus(RED, state);
+    if (s) node.status(s);
+    else if (state.state === 'connected') onOk?.();
+  });
+}

@@ -1,0 +1,203 @@
+import { SingleFlight } from './async';
+import { CamhubError, errors, toCamhubError } from './errors';
+import type { Logger } from './log';
+import type {
+  ArmRequest,
+  ArmState,
+  CameraEvent,
+  CameraInfo,
+  CameraProvider,
+  Capabilities,
+  ConnectionState,
+  EventListener,
+  PtzCommand,
+  Snapshot,
+  StreamInfo,
+  StreamQuality,
+  WebhookReply,
+  WebhookRequest,
+} from './provider';
+
+/** How long a camera list is trusted before a lookup asks the cloud again. */
+const CAMERA_CACHE_MS = 60_000;
+
+/**
+ * What every provider needs and no vendor should write again: the camera cache with the
+ * unknown-vs-offline decision, capability errors that name the capable cameras, the shared
+ * event fan-out that starts a poller or stream on the first subscriber and stops it on the
+ * last, and connection state for status dots.
+ */
+export abstract class BaseProvider implements CameraProvider {
+  abstract readonly vendor: string;
+  abstract readonly vendorLabel: string;
+
+  protected readonly log: Logger;
+  private readonly listeners = new Set<EventListener>();
+  private readonly stateListeners = new Set<(s: ConnectionState) => void>();
+  private current: ConnectionState = { state: 'idle' };
+  private readonly known = new Map<string, CameraInfo>();
+  private readonly listFlight = new SingleFlight<CameraInfo[]>();
+  private listedAt = 0;
+  protected closed = false;
+
+  constructor(log: Logger) {
+    this.log = log;
+  }
+
+  /** Ask the cloud for the account's cameras. Cameras it omits are taken as offline. */
+  protected abstract fetchCameras(): Promise<CameraInfo[]>;
+  protected abstract startEvents(): void;
+  protected abstract stopEvents(): void;
+  protected abstract closeClient(): Promise<void> | void;
+
+  abstract getArmState(cameraId: string, request?: ArmRequest): Promise<ArmState>;
+  abstract setArmState(cameraId: string, request: ArmRequest): Promise<ArmState>;
+  abstract snapshot(cameraId: string, options?: { quality?: StreamQuality }): Promise<Snapshot>;
+  abstract ptz(cameraId: string, command: PtzCommand): Promise<void>;
+  abstract streamUrl(cameraId: string, options?: { quality?: StreamQuality }): Promise<StreamInfo>;
+  handleWebhook?(request: WebhookRequest): Promise<WebhookReply>;
+
+  async listModes(): Promise<string[]> {
+    return [];
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  onStateChange(listener: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  protected setState(next: ConnectionState): void {
+    const same = JSON.stringify(next) === JSON.stringify(this.current);
+    this.current = next;
+    if (same) return;
+    for (const l of [...this.stateListeners]) {
+      try {
+        l(next);
+      } catch (err) {
+        this.log.error(`state listener failed: ${String(err)}`);
+      }
+    }
+  }
+
+  /**
+   * Wraps every cloud call so the account's state follows what the cloud says: a rejected
+   * login turns every node of the account red, a success turns them back.
+   */
+  protected async track<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      const out = await fn();
+      if (this.current.state !== 'connected' && !this.closed) this.setState({ state: 'connected' });
+      return out;
+    } catch (err) {
+      const e = toCamhubError(err);
+      if (e.code === 'AUTH_FAILED') this.setState({ state: 'authFailed', message: e.message });
+      else if (e.code === 'RATE_LIMITED')
+        this.setState({ state: 'rateLimited', until: Date.now() + (e.retryAfterMs ?? 60_000) });
+      throw e;
+    }
+  }
+
+  async listCameras(options: { refresh?: boolean } = {}): Promise<CameraInfo[]> {
+    if (!options.refresh && this.listedAt && Date.now() - this.listedAt < CAMERA_CACHE_MS) {
+      return [...this.known.values()];
+    }
+    return this.listFlight.run('list', () =>
+      this.track(async () => {
+        if (this.current.state === 'idle') this.setState({ state: 'connecting' });
+        const fresh = await this.fetchCameras();
+        const seen = new Set(fresh.map((c) => c.id));
+        for (const cam of fresh) this.known.set(cam.id, cam);
+        for (const [id, cam] of this.known) {
+          if (!seen.has(id)) this.known.set(id, { ...cam, online: false });
+        }
+        this.listedAt = Date.now();
+        return [...this.known.values()];
+      }),
+    );
+  }
+
+  /** A cached camera, or undefined; never calls the cloud (for event payloads). */
+  protected cachedCamera(id: string): CameraInfo | undefined {
+    return this.known.get(id);
+  }
+
+  /** Resolves a camera id; UNKNOWN_CAMERA if the account never had it, OFFLINE if it is away. */
+  async getCamera(id: string): Promise<CameraInfo> {
+    let cams = await this.listCameras();
+    let cam = cams.find((c) => c.id === id);
+    if (!cam || !cam.online) {
+      cams = await this.listCameras({ refresh: true });
+      cam = cams.find((c) => c.id === id);
+    }
+    if (!cam) {
+      throw errors.unknownCamera(
+        id,
+        this.vendorLabel,
+        cams.map((c) => `${c.id} (${c.name})`),
+      );
+    }
+    if (!cam.online) throw errors.offline(cam.name);
+    return cam;
+  }
+
+  /** "Name (id)" of every known camera that has a capability, for NOT_SUPPORTED messages. */
+  protected capableNames(has: (c: Capabilities) => boolean): string[] {
+    return [...this.known.values()]
+      .filter((c) => has(c.capabilities))
+      .map((c) => `${c.name} (${c.id})`);
+  }
+
+  /** Throws NOT_SUPPORTED naming the cameras that do have the capability. */
+  protected requireCapability(
+    cam: CameraInfo,
+    has: (c: Capabilities) => boolean,
+    what: string,
+  ): void {
+    if (has(cam.capabilities)) return;
+    throw errors.notSupported(
+      `Camera "${cam.name}" (${this.vendorLabel}) cannot ${what}.`,
+      this.capableNames(has),
+    );
+  }
+
+  subscribe(listener: EventListener): () => void {
+    if (this.closed) return () => undefined;
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.startEvents();
+    return () => {
+      if (!this.listeners.delete(listener)) return;
+      if (this.listeners.size === 0 && !this.closed) this.stopEvents();
+    };
+  }
+
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  protected emit(event: CameraEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch (err) {
+        this.log.error(`event listener failed: ${String(err)}`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.listeners.size > 0) this.stopEvents();
+    this.listeners.clear();
+    this.stateListeners.clear();
+    await this.closeClient();
+  }
+
+  protected notConfigured(message: string): CamhubError {
+    return new CamhubError('NOT_CONFIGURED', message);
+  }
+}

@@ -1,0 +1,383 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import { AbortedError, SingleFlight, backoffDelay, parseRetryAfter, sleep } from './async';
+import { CamhubError, errors } from './errors';
+import { type Logger, silentLogger } from './log';
+import { redact, redactUrl } from './redact';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type QueryValue = string | number | boolean | undefined;
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Relative to the client's base URL, or absolute (presigned URLs, per-camera hosts). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  expect?: 'json' | 'buffer' | 'text';
+  /**
+   * May the request be sent again after a 5xx or a dropped connection? Defaults to true for
+   * GET only: arm and PTZ must never run twice because a reply got lost.
+   */
+  idempotent?: boolean;
+  /** Share one in-flight request between identical concurrent calls (GET only by default). */
+  coalesce?: boolean;
+  timeoutMs?: number;
+  /** false for calls that must not carry the session's credentials (login, presigned URLs). */
+  auth?: boolean;
+  /** Words for error messages, e.g. "Snapshot of Front door". */
+  label?: string;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  data: T;
+}
+
+export interface RawReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** The body parsed as JSON when it is JSON, else undefined. */
+  json: unknown;
+}
+
+export interface HttpAuth {
+  /** Headers that carry the session's credentials. */
+  headers(): Promise<Record<string, string>> | Record<string, string>;
+  /**
+   * Re-authenticate after the cloud rejected the credentials. Implementations coalesce, so a
+   * burst of 401s causes one login. Absent when the credentials cannot change by themselves.
+   */
+  refresh?(): Promise<void>;
+}
+
+export interface HttpClientOptions {
+  /** Display name for messages, e.g. "Reolink". */
+  vendor: string;
+  baseUrl: string;
+  timeoutMs?: number;
+  /** Retries after a 5xx or network error, idempotent requests only. */
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** A Retry-After longer than this fails fast as RATE_LIMITED rather than holding a msg. */
+  maxRetryAfterMs?: number;
+  auth?: HttpAuth;
+  /** Current secret values, masked in every message that leaves the client. */
+  secrets?: () => readonly (string | undefined)[];
+  /** Vendor error shapes to CamhubErrors; undefined falls back to the generic mapping. */
+  mapError?: (reply: RawReply, req: HttpRequest) => CamhubError | undefined;
+  /** Is this reply "your credentials are not valid"? Default: 401 or 403. */
+  isAuthError?: (reply: RawReply) => boolean;
+  log?: Logger;
+  random?: () => number;
+}
+
+const DEFAULTS = {
+  timeoutMs: 15_000,
+  maxRetries: 2,
+  backoffBaseMs: 300,
+  backoffMaxMs: 5_000,
+  maxRetryAfterMs: 60_000,
+};
+
+/** Network failures where the request certainly never reached the server. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * The one HTTP layer every vendor client uses: timeouts, Retry-After, backoff for idempotent
+ * calls, one shared re-authentication, coalescing of identical GETs, redaction, and a close()
+ * that leaves no socket or timer behind.
+ */
+export class HttpClient {
+  private readonly opts: Required<
+    Pick<
+      HttpClientOptions,
+      'timeoutMs' | 'maxRetries' | 'backoffBaseMs' | 'backoffMaxMs' | 'maxRetryAfterMs'
+    >
+  > &
+    HttpClientOptions;
+  private readonly axios: AxiosInstance;
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly abort = new AbortController();
+  private readonly flights = new SingleFlight<HttpResponse>();
+  private readonly refreshFlight = new SingleFlight<void>();
+  /** Bumped by every re-login: a 401 to a request sent before it needs no new login. */
+  private authGeneration = 0;
+  private readonly log: Logger;
+  private closed = false;
+  /** Counts requests put on the wire; benchmarks and tests read it. */
+  sent = 0;
+
+  constructor(options: HttpClientOptions) {
+    this.opts = { ...DEFAULTS, ...stripUndefined(options) } as HttpClient['opts'];
+    this.log = options.log ?? silentLogger;
+    this.axios = axios.create({
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      validateStatus: () => true,
+      responseType: 'arraybuffer',
+      maxRedirects: 3,
+      // Replies are parsed here, not by axios, so a malformed body is a clear error.
+      transformResponse: [(data: unknown) => data],
+    });
+  }
+
+  get baseUrl(): string {
+    return this.opts.baseUrl;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+    this.assertOpen();
+    const coalesce = req.coalesce ?? req.method === 'GET';
+    if (!coalesce) return (await this.withRetries(req)) as HttpResponse<T>;
+    const key = `${req.method} ${this.resolveUrl(req)} ${req.expect ?? 'json'}`;
+    return (await this.flights.run(key, () => this.withRetries(req))) as HttpResponse<T>;
+  }
+
+  /** Aborts everything in flight and frees the sockets. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new CamhubError(
+        'NOT_CONFIGURED',
+        `The ${this.opts.vendor} account was closed (the flow was redeployed). Send the msg again.`,
+      );
+    }
+  }
+
+  private resolveUrl(req: HttpRequest): string {
+    const base = /^https?:\/\//i.test(req.path)
+      ? req.path
+      : this.opts.baseUrl.replace(/\/+$/, '') + (req.path.startsWith('/') ? '' : '/') + req.path;
+    const url = new URL(base);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    return url.toString();
+  }
+
+  private async withRetries(req: HttpRequest): Promise<HttpResponse> {
+    const idempotent = req.idempotent ?? req.method === 'GET';
+    let failures = 0;
+    let rateLimitWaits = 0;
+    let refreshed = false;
+    const label = req.label ?? `${req.method} ${new URL(this.resolveUrl(req)).pathname}`;
+
+    for (;;) {
+      this.assertOpen();
+      let reply: RawReply;
+      const generation = this.authGeneration;
+      try {
+        reply = await this.send(req);
+      } catch (err) {
+        if (err instanceof AbortedError || this.closed) throw this.closedError();
+        const code = (err as AxiosError).code ?? '';
+        const notSent = NOT_SENT_CODES.has(code);
+        if ((idempotent || notSent) && failures < this.opts.maxRetries) {
+          await this.pause(this.backoff(failures++));
+          continue;
+        }
+        throw this.networkError(err, label);
+      }
+
+      if (reply.status === 429) {
+        const wait = parseRetryAfter(reply.headers['retry-after']);
+        // A 429 means the request was refused, not executed: resending is safe for any method.
+        if (rateLimitWaits < 1 && (wait === undefined || wait <= this.opts.maxRetryAfterMs)) {
+          rateLimitWaits++;
+          const ms = wait ?? this.backoff(failures);
+          this.log.warn(`${this.opts.vendor}: rate limited, waiting ${ms} ms before one retry`);
+          await this.pause(ms);
+          continue;
+        }
+        throw errors.rateLimited(this.opts.vendor, wait);
+      }
+
+      const isAuth =
+        this.opts.isAuthError ?? ((r: RawReply) => r.status === 401 || r.status === 403);
+      if (req.auth !== false && isAuth(reply)) {
+        if (!refreshed && this.opts.auth?.refresh) {
+          refreshed = true;
+          await this.reauthenticate(generation);
+          continue;
+        }
+        const mapped = this.opts.mapError?.(reply, req);
+        throw mapped && mapped.code === 'AUTH_FAILED'
+          ? mapped
+          : errors.authFailed(this.opts.vendor, `HTTP ${reply.status}`);
+      }
+
+      if (reply.status >= 500) {
+        if (idempotent && failures < this.opts.maxRetries) {
+          const wait = parseRetryAfter(reply.headers['retry-after']);
+          const ms =
+            wait !== undefined && wait <= this.opts.maxRetryAfterMs ? wait : this.backoff(failures);
+          failures++;
+          await this.pause(ms);
+          continue;
+        }
+        throw (
+          this.opts.mapError?.(reply, req) ??
+          new CamhubError(
+            'CLOUD_ERROR',
+            `${label}: the ${this.opts.vendor} cloud failed (HTTP ${reply.status}). ` +
+              'It is probably a passing outage; try again later.',
+            { status: reply.status },
+          )
+        );
+      }
+
+      if (reply.status >= 400) {
+        throw (
+          this.opts.mapError?.(reply, req) ??
+          new CamhubError(
+            'CLOUD_ERROR',
+            `${label}: the ${this.opts.vendor} cloud refused the request (HTTP ${reply.status}). ` +
+              'Check the node settings and the msg.',
+            { status: reply.status },
+          )
+        );
+      }
+
+      // Some clouds answer 200 with an error inside (Arlo's success:false).
+      const inBody = this.opts.mapError?.(reply, req);
+      if (inBody) throw inBody;
+      return { status: reply.status, headers: reply.headers, data: this.parse(reply, req, label) };
+    }
+  }
+
+  /** One re-login for every request that was turned away with the same credentials. */
+  private async reauthenticate(generation: number): Promise<void> {
+    if (generation !== this.authGeneration) return;
+    const refresh = this.opts.auth?.refresh;
+    if (!refresh) return;
+    await this.refreshFlight.run('refresh', async () => {
+      await refresh.call(this.opts.auth);
+      this.authGeneration++;
+    });
+  }
+
+  private parse(reply: RawReply, req: HttpRequest, label: string): unknown {
+    const expect = req.expect ?? 'json';
+    if (expect === 'buffer') return reply.body;
+    if (expect === 'text') return reply.body.toString('utf8');
+    if (reply.body.length === 0) return {};
+    if (reply.json === undefined) {
+      throw new CamhubError(
+        'CLOUD_ERROR',
+        `${label}: the ${this.opts.vendor} cloud sent a reply that is not valid JSON. ` +
+          'It is probably a passing fault; try again.',
+        { status: reply.status },
+      );
+    }
+    return reply.json;
+  }
+
+  private async send(req: HttpRequest): Promise<RawReply> {
+    const headers: Record<string, string> = { Accept: 'application/json, image/*;q=0.9' };
+    if (req.auth !== false && this.opts.auth)
+      Object.assign(headers, await this.opts.auth.headers());
+    Object.assign(headers, req.headers ?? {});
+    let data: string | undefined;
+    if (req.form) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      data = new URLSearchParams(req.form).toString();
+    } else if (req.body !== undefined) {
+      headers['Content-Type'] = 'application/json; charset=utf-8';
+      data = JSON.stringify(req.body);
+    }
+    const url = this.resolveUrl(req);
+    this.sent++;
+    this.log.debug(`${this.opts.vendor}: ${req.method} ${redactUrl(url)}`);
+    const res = await this.axios.request<ArrayBuffer>({
+      url,
+      method: req.method as Method,
+      headers,
+      data,
+      timeout: req.timeoutMs ?? this.opts.timeoutMs,
+      signal: this.abort.signal,
+    });
+    const body = Buffer.from(res.data ?? []);
+    const flatHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers ?? {})) {
+      if (v !== undefined && v !== null) flatHeaders[k.toLowerCase()] = String(v);
+    }
+    return { status: res.status, headers: flatHeaders, body, json: tryJson(body) };
+  }
+
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random);
+  }
+
+  private async pause(ms: number): Promise<void> {
+    try {
+      await sleep(ms, this.abort.signal);
+    } catch {
+      throw this.closedError();
+    }
+  }
+
+  private closedError(): CamhubError {
+    return new CamhubError(
+      'NOT_CONFIGURED',
+      `The ${this.opts.vendor} account was closed (the flow was redeployed). Send the msg again.`,
+    );
+  }
+
+  private networkError(err: unknown, label: string): CamhubError {
+    const e = err as AxiosError;
+    const secrets = this.opts.secrets?.() ?? [];
+    const detail = redact(e.code ?? e.message ?? String(err), secrets);
+    if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '')) {
+      return new CamhubError(
+        'TIMEOUT',
+        `${label}: the ${this.opts.vendor} cloud did not answer within ` +
+          `${Math.round(this.opts.timeoutMs / 1000)} s. Check that it is reachable; the next msg retries.`,
+      );
+    }
+    return new CamhubError(
+      'CLOUD_ERROR',
+      `${label}: cannot reach the ${this.opts.vendor} cloud at ${redactUrl(this.opts.baseUrl)} ` +
+        `(${detail}). Check the base URL and the network.`,
+      { notExecuted: NOT_SENT_CODES.has(e.code ?? '') },
+    );
+  }
+}
+
+function tryJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  const first = body[0];
+  // Only bodies that look like JSON are parsed: a JPEG is never fed to JSON.parse.
+  if (first !== 0x7b && first !== 0x5b && first !== 0x22 && first !== 0x20 && first !== 0x0a) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,183 @@
+import type { Logger } from './log';
+
+/** The unified event types of the msg contract. */
+export const EVENT_TYPES = [
+  'motion',
+  'person',
+  'vehicle',
+  'animal',
+  'face',
+  'doorbell',
+  'sound',
+  'other',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const STREAM_QUALITIES = ['main', 'sub', 'extern'] as const;
+export type StreamQuality = (typeof STREAM_QUALITIES)[number];
+
+export type StreamProtocol = 'rtsp' | 'rtsps' | 'hls' | 'immis' | 'dash';
+
+export interface Capabilities {
+  arm: boolean;
+  snapshot: boolean;
+  /** Pan and tilt. */
+  ptz: boolean;
+  zoom: boolean;
+  focus: boolean;
+  /** The directions a move accepts, where the camera has pan/tilt. */
+  ptzDirections: PtzDirection[];
+  streamProtocols: StreamProtocol[];
+  streamQualities: StreamQuality[];
+  battery: boolean;
+}
+
+export interface CameraInfo {
+  id: string;
+  name: string;
+  model: string;
+  vendor: string;
+  online: boolean;
+  capabilities: Capabilities;
+  battery?: { percent: number; charging: boolean };
+}
+
+export interface ArmState {
+  armed: boolean;
+  mode: string | null;
+}
+
+export interface ArmRequest {
+  armed?: boolean;
+  /** A mode name or id, for clouds that have modes. */
+  mode?: string;
+  /** Vendor-specific scope (Blink system/camera, Netatmo camera/home). */
+  scope?: string;
+}
+
+export const PTZ_DIRECTIONS = [
+  'left',
+  'right',
+  'up',
+  'down',
+  'leftUp',
+  'leftDown',
+  'rightUp',
+  'rightDown',
+] as const;
+export type PtzDirection = (typeof PTZ_DIRECTIONS)[number];
+
+export type PtzCommand =
+  | { action: 'move'; direction: PtzDirection; speed: number }
+  | { action: 'stop' }
+  | { action: 'zoom'; direction: 'in' | 'out' }
+  | { action: 'focus'; direction: 'near' | 'far' };
+
+export interface Snapshot {
+  image: Buffer;
+  contentType: 'image/jpeg';
+  /** ISO 8601 time the picture was taken, as near as the cloud tells. */
+  time: string;
+}
+
+export interface StreamInfo {
+  url: string;
+  protocol: StreamProtocol;
+  /** ISO 8601; null when the URL lives until the camera reconnects. */
+  expiresAt: string | null;
+}
+
+export interface CameraEvent {
+  vendor: string;
+  camera: { id: string; name: string };
+  type: EventType;
+  time: string;
+  eventId: string;
+  raw: unknown;
+}
+
+export type EventListener = (event: CameraEvent) => void;
+
+/** What the account's connection is doing; config nodes mirror it in their users' status. */
+export type ConnectionState =
+  | { state: 'idle' }
+  | { state: 'connecting' }
+  | { state: 'connected' }
+  | { state: 'waiting2fa' }
+  | { state: 'rateLimited'; until: number }
+  | { state: 'authFailed'; message: string }
+  | { state: 'error'; message: string };
+
+/** An HTTP request that reached the account's webhook, stripped to what a provider needs. */
+export interface WebhookRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+export interface WebhookReply {
+  status: number;
+  body?: string;
+}
+
+/**
+ * Every cloud implements this. Nodes only ever talk to a provider; a provider only ever talks
+ * to its vendor client. Camera ids are the vendor's own ids, as strings.
+ */
+export interface CameraProvider {
+  readonly vendor: string;
+  readonly vendorLabel: string;
+
+  listCameras(options?: { refresh?: boolean }): Promise<CameraInfo[]>;
+  /** Throws UNKNOWN_CAMERA (never seen) or OFFLINE (known, not reachable now). */
+  getCamera(id: string): Promise<CameraInfo>;
+
+  getArmState(cameraId: string, request?: ArmRequest): Promise<ArmState>;
+  setArmState(cameraId: string, request: ArmRequest): Promise<ArmState>;
+  /** The names a mode request may use; empty where the cloud has only armed/disarmed. */
+  listModes(cameraId?: string): Promise<string[]>;
+
+  snapshot(cameraId: string, options?: { quality?: StreamQuality }): Promise<Snapshot>;
+  ptz(cameraId: string, command: PtzCommand): Promise<void>;
+  streamUrl(cameraId: string, options?: { quality?: StreamQuality }): Promise<StreamInfo>;
+
+  /** Events for every camera of the account; the provider starts its poller or stream on the first. */
+  subscribe(listener: EventListener): () => void;
+  /** For push clouds: handle a call to the account's webhook. */
+  handleWebhook?(request: WebhookRequest): Promise<WebhookReply>;
+
+  onStateChange(listener: (state: ConnectionState) => void): () => void;
+  readonly state: ConnectionState;
+
+  /** Stops pollers, streams and timers and frees every socket. */
+  close(): Promise<void>;
+}
+
+/** What a vendor module gets from the account node. */
+export interface ProviderContext {
+  /** The account (config node) id; stable across restarts. */
+  accountId: string;
+  log: Logger;
+}
+
+export interface VendorConfigField {
+  type: 'text' | 'password';
+}
+
+/** One cloud, as the registry knows it. Adding a vendor adds one of these. */
+export interface VendorModule<Config = Record<string, unknown>> {
+  id: string;
+  label: string;
+  /** The config node type, e.g. camhub-reolink. */
+  configType: string;
+  defaultBaseUrl: string;
+  credentials: Record<string, VendorConfigField>;
+  /** Does this cloud deliver events by calling our webhook? */
+  webhook: boolean;
+  createProvider(
+    config: Config & { baseUrl: string },
+    credentials: Record<string, string>,
+    ctx: ProviderContext,
+  ): CameraProvider;
+}

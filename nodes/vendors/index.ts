@@ -1,0 +1,9 @@
+import type { VendorModule } from '../core/provider';
+import { reolink } from './reolink';
+
+/** Every cloud camhub talks to. A new vendor adds its module here and nowhere else. */
+export const VENDORS: readonly VendorModule[] = [reolink];
+
+export function findVendor(id: string): VendorModule | undefined {
+  return VENDORS.find((v) => v.id === id);
+}

@@ -1,0 +1,359 @@
+import { randomUUID } from 'node:crypto';
+import { KeyedQueue, sleep } from '../../core/async';
+import { BaseProvider } from '../../core/base-provider';
+import { CamhubError, errors } from '../../core/errors';
+import type { Logger } from '../../core/log';
+import type {
+  ArmRequest,
+  ArmState,
+  CameraEvent,
+  CameraInfo,
+  Capabilities,
+  EventType,
+  PtzCommand,
+  Snapshot,
+  StreamInfo,
+  StreamQuality,
+  WebhookReply,
+  WebhookRequest,
+} from '../../core/provider';
+import { bearerToken, secretEquals } from '../../core/secret';
+import { ReolinkClient } from './client';
+import { capabilitiesFor } from './models';
+import type { RopAlarm, RopStreamType } from './types';
+
+export interface ReolinkProviderOptions {
+  baseUrl: string;
+  username?: string;
+  password?: string;
+  /** The webhook secret; calls without it are refused. */
+  authcode: string;
+  timeoutMs?: number;
+  log: Logger;
+}
+
+const STREAM_TYPES: Record<StreamQuality, RopStreamType> = {
+  main: 'mainStream',
+  sub: 'subStream',
+  extern: 'externStream',
+};
+
+const AI_TYPES: Record<string, EventType> = {
+  people: 'person',
+  person: 'person',
+  vehicle: 'vehicle',
+  dog_cat: 'animal',
+  face: 'face',
+  package: 'other',
+  other: 'other',
+};
+
+const STATUS_TYPES: Record<string, EventType> = {
+  MD: 'motion',
+  videoLoss: 'other',
+  blind: 'other',
+  IOAlarm: 'other',
+};
+
+/** Webhook bodies are a few hundred bytes; anything far larger is not from ROP. */
+const MAX_WEBHOOK_BODY = 64 * 1024;
+/** duplicate_snap means another client holds the device's one snapshot slot; wait for it. */
+const SNAP_BUSY_RETRIES = 3;
+
+/** A camera id is the device uid, with ":<channel>" for a channel other than 0 on an NVR. */
+export function parseCameraId(id: string): { uid: string; channel: number } {
+  const m = /^([A-Z0-9]{16})(?::(\d{1,2}))?$/.exec(id);
+  if (!m) {
+    throw errors.invalidInput(
+      `"${id.slice(0, 40)}" is not a Reolink camera id: a device uid is 16 capital letters and digits, optionally followed by ":<channel>".`,
+    );
+  }
+  const channel = m[2] === undefined ? 0 : Number(m[2]);
+  if (channel > 31) throw errors.invalidInput(`Channel ${channel} is out of range: use 0 to 31.`);
+  return { uid: m[1], channel };
+}
+
+export class ReolinkProvider extends BaseProvider {
+  readonly vendor = 'reolink';
+  readonly vendorLabel = 'Reolink';
+  private readonly client: ReolinkClient;
+  private readonly snapQueue = new KeyedQueue();
+  private readonly authcode: string;
+  private readonly names = new Map<string, string>();
+
+  constructor(opts: ReolinkProviderOptions) {
+    super(opts.log);
+    this.authcode = opts.authcode;
+    this.client = new ReolinkClient({
+      baseUrl: opts.baseUrl,
+      username: opts.username,
+      password: opts.password,
+      timeoutMs: opts.timeoutMs,
+      log: opts.log,
+    });
+  }
+
+  get http() {
+    return this.client.http;
+  }
+
+  protected async fetchCameras(): Promise<CameraInfo[]> {
+    const list = await this.client.devices();
+    const items = Array.isArray(list?.items) ? list.items : [];
+    return Promise.all(
+      items.map(async (d): Promise<CameraInfo> => {
+        let name = this.names.get(d.uid);
+        if (name === undefined) {
+          // A sleeping battery camera may not answer; its uid is a fine name until it does.
+          name = await this.client
+            .generalConfig(d.uid)
+            .then((c) => (typeof c.deviceName === 'string' && c.deviceName ? c.deviceName : d.uid))
+            .catch(() => d.uid);
+          if (name !== d.uid) this.names.set(d.uid, name);
+        }
+        return {
+          id: d.uid,
+          name,
+          model: d.model,
+          vendor: this.vendor,
+          online: true,
+          capabilities: capabilitiesFor(d.model, d.family),
+        };
+      }),
+    );
+  }
+
+  private async camera(id: string): Promise<{ cam: CameraInfo; uid: string; channel: number }> {
+    const { uid, channel } = parseCameraId(id);
+    const cam = await this.getCamera(uid);
+    return { cam, uid, channel };
+  }
+
+  /** Battery cameras sleep; the first request wakes them and may fail with wake_up_timeout. */
+  private async awake<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof CamhubError && err.vendorCode === 'wake_up_timeout' && !this.closed) {
+        return fn();
+      }
+      throw err;
+    }
+  }
+
+  async getArmState(cameraId: string): Promise<ArmState> {
+    return this.track(async () => {
+      const { cam, uid } = await this.camera(cameraId);
+      const res = await this.awake(() =>
+        this.client.alarm(uid, `Reading the alarm of "${cam.name}"`),
+      );
+      return { armed: res.enabled === true || res.enabled === 'true', mode: null };
+    });
+  }
+
+  async setArmState(cameraId: string, request: ArmRequest): Promise<ArmState> {
+    return this.track(async () => {
+      const { cam, uid } = await this.camera(cameraId);
+      if (request.mode !== undefined) {
+        throw errors.notSupported(
+          `Reolink cameras have no modes ("${request.mode}"): send "arm" or "disarm".`,
+          [],
+        );
+      }
+      const armed = request.armed === true;
+      await this.awake(() =>
+        this.client.setAlarm(uid, armed, `Setting the alarm of "${cam.name}"`),
+      );
+      // The output promises the cloud's state, so it is read back rather than assumed.
+      const res = await this.client.alarm(uid, `Reading the alarm of "${cam.name}"`);
+      return { armed: res.enabled === true || res.enabled === 'true', mode: null };
+    });
+  }
+
+  async snapshot(cameraId: string, options: { quality?: StreamQuality } = {}): Promise<Snapshot> {
+    return this.track(async () => {
+      const { cam, uid, channel } = await this.camera(cameraId);
+      const quality = options.quality ?? 'main';
+      if (!cam.capabilities.streamQualities.includes(quality)) {
+        throw errors.invalidInput(
+          `Camera "${cam.name}" has no "${quality}" stream: use ${cam.capabilities.streamQualities.join(' or ')}.`,
+        );
+      }
+      const label = `Snapshot of "${cam.name}"`;
+      // ROP allows one snapshot per device at a time: queue ours, and wait out anyone else's.
+      const shot = await this.snapQueue.run(uid, async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await this.awake(() =>
+              this.client.snapshot(uid, channel, STREAM_TYPES[quality], label),
+            );
+          } catch (err) {
+            const busy = err instanceof CamhubError && err.vendorCode === 'duplicate_snap';
+            if (!busy || attempt >= SNAP_BUSY_RETRIES || this.closed) throw err;
+            await sleep(200 * (attempt + 1));
+          }
+        }
+      });
+      const isJpeg = shot.image.length > 3 && shot.image[0] === 0xff && shot.image[1] === 0xd8;
+      if (!isJpeg) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${label}: the server sent ${shot.contentType || 'data'} that is not a JPEG picture. Try again.`,
+        );
+      }
+      return { image: shot.image, contentType: 'image/jpeg', time: new Date().toISOString() };
+    });
+  }
+
+  async ptz(cameraId: string, command: PtzCommand): Promise<void> {
+    return this.track(async () => {
+      const { cam, uid, channel } = await this.camera(cameraId);
+      const label = `PTZ on "${cam.name}"`;
+      const need: [(c: Capabilities) => boolean, string] =
+        command.action === 'zoom'
+          ? [(c) => c.zoom, 'zoom']
+          : command.action === 'focus'
+            ? [(c) => c.focus, 'focus']
+            : [(c) => c.ptz, 'pan or tilt'];
+      this.requireCapability(cam, ...need);
+      try {
+        switch (command.action) {
+          case 'move':
+            if (!cam.capabilities.ptzDirections.includes(command.direction)) {
+              throw errors.invalidInput(
+                `Camera "${cam.name}" cannot move ${command.direction}: use ${cam.capabilities.ptzDirections.join(', ')}.`,
+              );
+            }
+            return await this.client.rotate(uid, channel, command.direction, command.speed, label);
+          case 'stop':
+            return await this.client.rotate(uid, channel, 'none', 1, label);
+          case 'zoom':
+            return await this.client.zoom(
+              uid,
+              channel,
+              command.direction === 'in' ? 'inc' : 'dec',
+              label,
+            );
+          case 'focus':
+            return await this.client.focus(
+              uid,
+              channel,
+              command.direction === 'far' ? 'inc' : 'dec',
+              label,
+            );
+        }
+      } catch (err) {
+        // The model table may be wrong about a camera; the server has the last word.
+        if (err instanceof CamhubError && err.vendorCode === 'cmd_not_support') {
+          throw errors.notSupported(
+            `Camera "${cam.name}" (Reolink) cannot ${need[1]}.`,
+            this.capableNames(need[0]).filter((n) => !n.endsWith(`(${uid})`)),
+          );
+        }
+        throw err;
+      }
+    });
+  }
+
+  async streamUrl(
+    cameraId: string,
+    options: { quality?: StreamQuality } = {},
+  ): Promise<StreamInfo> {
+    return this.track(async () => {
+      const { cam, uid, channel } = await this.camera(cameraId);
+      const quality = options.quality ?? 'main';
+      if (!cam.capabilities.streamQualities.includes(quality)) {
+        throw errors.invalidInput(
+          `Camera "${cam.name}" has no "${quality}" stream: use ${cam.capabilities.streamQualities.join(' or ')}.`,
+        );
+      }
+      const session = await this.awake(() =>
+        this.client.livePlaySession(uid, channel, STREAM_TYPES[quality], `Stream of "${cam.name}"`),
+      );
+      if (typeof session.playURL !== 'string' || !session.playURL) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `Stream of "${cam.name}": the server sent no playURL. Try again.`,
+        );
+      }
+      const ttl = Number(session.expiredIn);
+      return {
+        url: session.playURL,
+        protocol: session.playURL.startsWith('rtsps:') ? 'rtsps' : 'rtsp',
+        expiresAt:
+          Number.isFinite(ttl) && ttl > 0 ? new Date(Date.now() + ttl * 1000).toISOString() : null,
+      };
+    });
+  }
+
+  // ROP pushes alarms to the webhook; there is nothing to start or stop on our side.
+  protected startEvents(): void {
+    // Warm the camera cache so event payloads carry names without a cloud call per event.
+    void this.listCameras().catch(() => undefined);
+  }
+
+  protected stopEvents(): void {}
+
+  protected closeClient(): void {
+    this.client.close();
+  }
+
+  override async handleWebhook(req: WebhookRequest): Promise<WebhookReply> {
+    if (req.method !== 'POST') return { status: 405, body: 'POST only' };
+    const presented = req.query.authcode ?? bearerToken(req.headers);
+    if (!secretEquals(presented, this.authcode)) return { status: 401, body: 'unauthorized' };
+    if (req.body.length > MAX_WEBHOOK_BODY) return { status: 413, body: 'too large' };
+    let alarm: RopAlarm;
+    try {
+      // ROP sets no JSON content-type, so the body is parsed whatever the header says.
+      alarm = JSON.parse(req.body.toString('utf8')) as RopAlarm;
+    } catch {
+      return { status: 400, body: 'body is not JSON' };
+    }
+    if (
+      !alarm ||
+      typeof alarm !== 'object' ||
+      typeof alarm.uid !== 'string' ||
+      !/^[A-Z0-9]{16}$/.test(alarm.uid)
+    ) {
+      return { status: 400, body: 'missing uid' };
+    }
+    // Names come from the cached camera list; the first alarm may have to fill it.
+    if (!this.cachedCamera(alarm.uid)) await this.listCameras().catch(() => undefined);
+    for (const event of this.alarmToEvents(alarm, alarm.uid)) this.emit(event);
+    return { status: 200, body: 'ok' };
+  }
+
+  private alarmToEvents(alarm: RopAlarm, uid: string): CameraEvent[] {
+    const channel = Number.parseInt(String(alarm.channelId ?? '0'), 10) || 0;
+    const id = channel === 0 ? uid : `${uid}:${channel}`;
+    const name = this.cachedCamera(uid)?.name ?? uid;
+    const time = new Date().toISOString();
+    const delivery = randomUUID();
+    const types = new Set<EventType>();
+    const status = typeof alarm.status === 'string' ? alarm.status : '';
+    if (STATUS_TYPES[status]) types.add(STATUS_TYPES[status]);
+    const ai =
+      typeof alarm.AItype === 'string'
+        ? alarm.AItype
+        : typeof alarm.AItpe === 'string'
+          ? alarm.AItpe
+          : '';
+    for (const part of ai.split(',').map((s) => s.trim())) {
+      if (part && part !== 'none') types.add(AI_TYPES[part] ?? 'other');
+    }
+    return [...types].map((type) => ({
+      vendor: this.vendor,
+      camera: { id, name },
+      type,
+      time,
+      eventId: `${delivery}:${type}`,
+      raw: {
+        uid,
+        channelId: alarm.channelId,
+        status: alarm.status,
+        AItype: alarm.AItype ?? alarm.AItpe,
+      },
+    }));
+  }
+}

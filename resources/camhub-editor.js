@@ -1,0 +1,149 @@
+/* Shared editor code of node-red-contrib-camhub: the account select and the camera picker. */
+(function () {
+  'use strict';
+  if (window.CamhubEditor) return;
+  var NS = 'node-red-contrib-camhub/camhub-event:';
+  var ACCOUNT_TYPES = ['camhub-reolink', 'camhub-arlo', 'camhub-blink', 'camhub-netatmo'];
+  var VENDOR_LABELS = {
+    'camhub-reolink': 'Reolink',
+    'camhub-arlo': 'Arlo',
+    'camhub-blink': 'Blink',
+    'camhub-netatmo': 'Netatmo',
+  };
+
+  function _(key, params) {
+    return RED._(NS + key, params);
+  }
+
+  function accountLabel(n) {
+    return (n.name || n.baseUrl || n.id) + ' (' + (VENDOR_LABELS[n.type] || n.type) + ')';
+  }
+
+  /** Fills a <select> with every camhub account; picks the only one when there is one. */
+  function fillAccounts($select, selected) {
+    $select.empty();
+    var found = [];
+    RED.nodes.eachConfig(function (n) {
+      if (ACCOUNT_TYPES.indexOf(n.type) !== -1) found.push(n);
+    });
+    if (found.length === 0) {
+      $('<option value="">').text(_('common.label.noAccount')).appendTo($select);
+    }
+    found.forEach(function (n) {
+      $('<option>').val(n.id).text(accountLabel(n)).appendTo($select);
+    });
+    if (
+      selected &&
+      found.some(function (n) {
+        return n.id === selected;
+      })
+    ) {
+      $select.val(selected);
+    } else if (found.length >= 1) {
+      $select.val(found[0].id);
+    }
+  }
+
+  /**
+   * Cameras of an account: from the deployed account, else by discovery with the values
+   * typed in its dialog (secrets left blank are taken from the stored credentials).
+   */
+  function listCameras(accountId) {
+    var d = $.Deferred();
+    var account = RED.nodes.node(accountId);
+    if (!account) return d.reject({ message: _('common.label.noAccount') }).promise();
+    var discover = function () {
+      $.ajax({
+        url: 'camhub/discover',
+        method: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify({
+          type: account.type,
+          id: account.id,
+          baseUrl: account.baseUrl,
+          credentials: account.credentials || {},
+        }),
+      })
+        .done(function (r) {
+          d.resolve(r.data || []);
+        })
+        .fail(function (xhr) {
+          d.reject(xhr.responseJSON || { message: xhr.statusText });
+        });
+    };
+    if (account.changed || account._def === undefined) {
+      discover();
+    } else {
+      $.getJSON('camhub/accounts/' + encodeURIComponent(accountId) + '/cameras')
+        .done(function (r) {
+          d.resolve(r.data || []);
+        })
+        .fail(function (xhr) {
+          if (xhr.status === 404) discover();
+          else d.reject(xhr.responseJSON || { message: xhr.statusText });
+        });
+    }
+    return d.promise();
+  }
+
+  /**
+   * Turns a <select> into the camera picker. `allLabel` is the text of the empty choice
+   * ("set by msg.camera" or "all cameras"); `usable(cam)` greys out cameras that cannot.
+   */
+  function cameraPicker(opts) {
+    var $select = opts.select;
+    var $account = opts.account;
+    var current = opts.value || '';
+    var $hint = opts.hint;
+    function load() {
+      var accountId = $account.val();
+      $select.empty();
+      $('<option value="">').text(opts.allLabel).appendTo($select);
+      if (current) $('<option>').val(current).text(current).appendTo($select);
+      $select.val(current);
+      if (!accountId) return;
+      if ($hint) $hint.text(_('common.label.loading'));
+      listCameras(accountId)
+        .done(function (cams) {
+          $select.find('option').not('[value=""]').remove();
+          var seen = false;
+          cams.forEach(function (c) {
+            var ok = !opts.usable || opts.usable(c);
+            var text =
+              c.name + ' (' + c.model + ')' + (c.online ? '' : ' - ' + _('common.label.offline'));
+            if (!ok && opts.unusableText) text += ' - ' + opts.unusableText;
+            $('<option>').val(c.id).text(text).prop('disabled', !ok).appendTo($select);
+            if (c.id === current) seen = true;
+          });
+          if (current && !seen) $('<option>').val(current).text(current).appendTo($select);
+          $select.val(current);
+          if ($hint) $hint.text('');
+        })
+        .fail(function (err) {
+          if ($hint)
+            $hint.text(
+              _('common.label.loadFailed') + ': ' + (err && err.message ? err.message : ''),
+            );
+        });
+    }
+    $select.on('change', function () {
+      current = $select.val() || '';
+    });
+    $account.on('change', load);
+    if (opts.refresh)
+      opts.refresh.on('click', function (e) {
+        e.preventDefault();
+        load();
+      });
+    load();
+  }
+
+  window.CamhubEditor = {
+    ACCOUNT_TYPES: ACCOUNT_TYPES,
+    fillAccounts: fillAccounts,
+    listCameras: listCameras,
+    cameraPicker: cameraPicker,
+    accountLabel: accountLabel,
+    _: _,
+  };
+})();

@@ -1,0 +1,14 @@
+// Copies what tsc does not: the editor templates next to the compiled nodes, and the locales
+// where Node-RED looks for them (a `locales` folder beside each node file).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const out = path.join(root, 'dist', 'nodes');
+fs.mkdirSync(out, { recursive: true });
+for (const f of fs.readdirSync(path.join(root, 'nodes'))) {
+  if (f.endsWith('.html')) fs.copyFileSync(path.join(root, 'nodes', f), path.join(out, f));
+}
+fs.rmSync(path.join(out, 'locales'), { recursive: true, force: true });
+fs.cpSync(path.join(root, 'locales'), path.join(out, 'locales'), { recursive: true });

@@ -1,0 +1,5 @@
+export * from './server';
+export * from './faults';
+export * from './jpeg';
+export * from './pages';
+export * from './webhook';

@@ -1,0 +1,107 @@
+import { startReolinkSim } from './reolink';
+
+export interface RunningSim {
+  name: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface VendorSimEntry {
+  name: string;
+  /** The vendor listens on CAMHUB_SIM_PORT + portOffset, so every vendor has a stable port. */
+  portOffset: number;
+  start(port: number, env: NodeJS.ProcessEnv): Promise<RunningSim>;
+}
+
+// One line per vendor; Blink, Arlo and Netatmo take offsets 1-3.
+export const VENDOR_SIMS: readonly VendorSimEntry[] = [
+  {
+    name: 'reolink',
+    portOffset: 4,
+    async start(port, env) {
+      const username = env.CAMHUB_SIM_REOLINK_USER;
+      const password = env.CAMHUB_SIM_REOLINK_PASSWORD;
+      const sim = await startReolinkSim({
+        port,
+        auth: username && password !== undefined ? { username, password } : undefined,
+        callbackUrl: env.CAMHUB_SIM_REOLINK_CALLBACK || undefined,
+      });
+      return { name: 'reolink', url: sim.url, close: () => sim.close() };
+    },
+  },
+];
+
+export const DEFAULT_BASE_PORT = 8700;
+
+export interface StartAllOptions {
+  /** Defaults to CAMHUB_SIM_PORT, else 8700. 0 gives every vendor an ephemeral port. */
+  basePort?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Receives one line per started simulator; silent when omitted. */
+  log?: (line: string) => void;
+}
+
+export interface AllSims {
+  sims: RunningSim[];
+  /** URL of each simulator by vendor name. */
+  urls: Record<string, string>;
+  close(): Promise<void>;
+}
+
+function basePortFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.CAMHUB_SIM_PORT;
+  if (raw === undefined || raw === '') return DEFAULT_BASE_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 - 10) {
+    throw new RangeError(`CAMHUB_SIM_PORT must be a port number, got ${raw}`);
+  }
+  return port;
+}
+
+export async function startAll(options: StartAllOptions = {}): Promise<AllSims> {
+  const env = options.env ?? process.env;
+  const base = options.basePort ?? basePortFrom(env);
+  const sims: RunningSim[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.allSettled(sims.map((s) => s.close()));
+  };
+  try {
+    for (const vendor of VENDOR_SIMS) {
+      const sim = await vendor.start(base === 0 ? 0 : base + vendor.portOffset, env);
+      sims.push(sim);
+      options.log?.(`${vendor.name} simulator listening on ${sim.url}`);
+    }
+  } catch (err) {
+    // A half-started set would leave ports bound with nobody to close them.
+    await closeAll();
+    throw err;
+  }
+  return {
+    sims,
+    urls: Object.fromEntries(sims.map((s) => [s.name, s.url])),
+    close: closeAll,
+  };
+}
+
+async function main(): Promise<void> {
+  const all = await startAll({ log: (line) => console.log(line) });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal} received, closing simulators`);
+    all.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

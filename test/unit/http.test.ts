@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SingleFlight } from '../../nodes/core/async';
+import { CamhubError } from '../../nodes/core/errors';
+import { HttpClient } from '../../nodes/core/http';
+
+/** A tiny loopback server whose behaviour each test scripts. */
+async function serve(handler: http.RequestListener) {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe('HttpClient against a real server', () => {
+  it('re-authenticates once for a burst of 401s, shared by all callers, then retries', async () => {
+    let token = 'old';
+    let logins = 0;
+    const srv = await serve((req, res) => {
+      if (req.headers.authorization !== `Bearer ${token}-valid`) {
+        res.writeHead(401).end();
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ path: req.url }));
+    });
+    const flight = new SingleFlight<void>();
+    let current = 'stale';
+    const client = new HttpClient({
+      vendor: 'Test',
+      baseUrl: srv.url,
+      auth: {
+        headers: () => ({ Authorization: `Bearer ${current}` }),
+        refresh: () =>
+          flight.run('login', async () => {
+            logins++;
+            token = 'new';
+            current = 'new-valid';
+          }),
+      },
+    });
+    try {
+      const results = await Promise.all(
+        ['/a', '/b', '/c', '/d'].map((p) =>
+          client.request<{ path: string }>({ method: 'GET', path: p }),
+        ),
+      );
+      assert.deepEqual(
+        results.map((r) => r.data.path),
+        ['/a', '/b', '/c', '/d'],
+      );
+      assert.equal(logins, 1);
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
+
+  it('gives AUTH_FAILED when the credentials stay wrong after the one re-login', async () => {
+    const srv = await serve((_req, res) => res.writeHead(401).end());
+    let logins = 0;
+    const client = new HttpClient({
+      vendor: 'Test',
+      baseUrl: srv.url,
+      auth: { headers: () => ({}), refresh: async () => void logins++ },
+    });
+    try {
+      await assert.rejects(
+        client.request({ method: 'GET', path: '/x' }),
+        (e: unknown) => e instanceof CamhubError && e.code === 'AUTH_FAILED',
+      );
+      assert.equal(logins, 1);
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
+
+  it('coalesces identical concurrent GETs into one request', async () => {
+    let hits = 0;
+    const srv = await serve((_req, res) => {
+      hits++;
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"n":1}'),
+        30,
+      );
+    });
+    const client = new HttpClient({ vendor: 'Test', baseUrl: srv.url });
+    try {
+      await Promise.all(
+        [1, 2, 3].map(() => client.request({ method: 'GET', path: '/same', query: { a: 1 } })),
+      );
+      assert.equal(hits, 1);
+      await Promise.all([
+        client.request({ method: 'POST', path: '/same', body: {} }),
+        client.request({ method: 'POST', path: '/same', body: {} }),
+      ]);
+      assert.equal(hits, 3);
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
+
+  it('ends in-flight requests with NOT_CONFIGURED when closed, leaving no socket', async () => {
+    const srv = await serve(() => undefined);
+    const client = new HttpClient({ vendor: 'Test', baseUrl: srv.url, timeoutMs: 60_000 });
+    const p = client.request({ method: 'GET', path: '/hang' });
+    await new Promise((r) => setTimeout(r, 50));
+    client.close();
+    await assert.rejects(
+      p,
+      (e: unknown) => e instanceof CamhubError && e.code === 'NOT_CONFIGURED',
+    );
+    await srv.close();
+  });
+
+  it('keeps the password out of network error messages', async () => {
+    const client = new HttpClient({
+      vendor: 'Test',
+      baseUrl: 'http://user:hunter22@127.0.0.1:1',
+      maxRetries: 0,
+      secrets: () => ['hunter22'],
+    });
+    try {
+      await assert.rejects(client.request({ method: 'GET', path: '/x' }), (e: unknown) => {
+        assert.ok(e instanceof CamhubError);
+        assert.doesNotMatch(e.message + JSON.stringify(e), /hunter22/);
+        return true;
+      });
+    } finally {
+      client.close();
+    }
+  });
+});
