@@ -5,7 +5,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const out = path.join(root, 'dist', 'nodes');
+// CAMHUB_DIST lets parallel builds (several work trees, benchmarks) use their own output.
+const out = path.join(path.resolve(process.env.CAMHUB_DIST || path.join(root, 'dist')), 'nodes');
 fs.mkdirSync(out, { recursive: true });
 for (const f of fs.readdirSync(path.join(root, 'nodes'))) {
   if (f.endsWith('.html')) fs.copyFileSync(path.join(root, 'nodes', f), path.join(out, f));

@@ -3,6 +3,7 @@ import { CamhubError, toCamhubError } from '../core/errors';
 import type { CameraProvider, VendorConfigField } from '../core/provider';
 import { findVendor } from '../vendors';
 import { nodeLogger } from './red';
+import { fileStore } from './store';
 import { mountAdminRoutes } from './admin';
 import { mountWebhookRoute, registerWebhook, unregisterWebhook } from './webhook';
 
@@ -56,7 +57,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
         this.provider = vendor.createProvider(
           { ...config, baseUrl: (config.baseUrl || vendor.defaultBaseUrl).trim() },
           creds,
-          { accountId: this.id, log: nodeLogger(this) },
+          { accountId: this.id, log: nodeLogger(this), store: fileStore(RED, this.id) },
         );
         if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);
       } catch (err) {

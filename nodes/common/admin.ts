@@ -2,7 +2,7 @@ import type { NodeAPI } from 'node-red';
 import { CamhubError, toCamhubError } from '../core/errors';
 import { silentLogger } from '../core/log';
 import { redact } from '../core/redact';
-import type { CameraInfo, CameraProvider } from '../core/provider';
+import type { CameraInfo, CameraProvider, SecretStore } from '../core/provider';
 import { findVendor, VENDORS } from '../vendors';
 import { accounts } from './account';
 
@@ -20,12 +20,25 @@ interface Req {
 interface Res {
   json(body: unknown): void;
   status(code: number): Res;
+  redirect(url: string): void;
+  type(t: string): Res;
+  send(body: string): void;
 }
 type Handler = (req: Req, res: Res) => void;
 type Middleware = (req: unknown, res: unknown, next: () => void) => void;
 interface App {
   get(path: string, mw: Middleware, h: Handler): void;
   post(path: string, mw: Middleware, h: Handler): void;
+}
+
+/** Discovery logs in afresh and keeps nothing. */
+function memoryStore(): SecretStore {
+  let value: Record<string, unknown> | undefined;
+  return {
+    load: async () => value,
+    save: async (v) => void (value = v),
+    clear: async () => void (value = undefined),
+  };
 }
 
 function camerasReply(cams: CameraInfo[]) {
@@ -82,6 +95,65 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       .catch((err: unknown) => fail(res, err));
   });
 
+  app.get('/camhub/accounts/:id/state', read, (req, res) => {
+    const account = accounts.get(req.params.id);
+    const state = account?.provider?.state ?? { state: 'idle' as const };
+    res.json({
+      success: true,
+      data: { ...state, message: 'message' in state ? redact(state.message) : undefined },
+    });
+  });
+
+  // One step of an interactive login (2FA code, factor choice) for a deployed account.
+  app.post('/camhub/accounts/:id/auth', write, (req, res) => {
+    const provider = accounts.get(req.params.id)?.provider;
+    if (!provider?.authStep) {
+      fail(
+        res,
+        new CamhubError('NOT_CONFIGURED', 'Deploy the account first, then enter the code.'),
+      );
+      return;
+    }
+    const input: Record<string, string> = {};
+    for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+      if (typeof v === 'string' && v.length <= 500) input[k] = v;
+    }
+    provider
+      .authStep(input)
+      .then((step) => res.json({ success: true, data: step }))
+      .catch((err: unknown) => fail(res, err, Object.values(input)));
+  });
+
+  for (const vendor of VENDORS) {
+    for (const route of vendor.adminRoutes ?? []) {
+      const guard = route.permission === 'write' ? write : read;
+      const handler: Handler = (req, res) => {
+        const query: Record<string, string | undefined> = {};
+        for (const [k, v] of Object.entries(req.query ?? {}))
+          if (typeof v === 'string') query[k] = v;
+        const id = req.params.id;
+        route
+          .handler({
+            params: req.params,
+            query,
+            body: req.body,
+            provider: id ? accounts.get(id)?.provider : undefined,
+          })
+          .then((out) => {
+            if (out.redirect) res.redirect(out.redirect);
+            else if (out.html !== undefined)
+              res
+                .status(out.status ?? 200)
+                .type('html')
+                .send(out.html);
+            else res.status(out.status ?? 200).json(out.json ?? {});
+          })
+          .catch((err: unknown) => fail(res, err));
+      };
+      app[route.method](`/camhub/${vendor.id}${route.path}`, guard, handler);
+    }
+  }
+
   // Discovery for a config node still being edited: the dialog sends what is typed. Blank
   // secret fields mean "as stored", so a deployed node's secrets never travel to the editor.
   app.post('/camhub/discover', write, (req, res) => {
@@ -112,6 +184,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
         {
           accountId: 'discover',
           log: silentLogger,
+          store: memoryStore(),
         },
       );
     } catch (err) {

@@ -150,8 +150,21 @@ export interface CameraProvider {
   onStateChange(listener: (state: ConnectionState) => void): () => void;
   readonly state: ConnectionState;
 
+  /** Interactive login from the editor (2FA code, factor choice); absent where not needed. */
+  authStep?(input: AuthInput): Promise<AuthStep>;
+
   /** Stops pollers, streams and timers and frees every socket. */
   close(): Promise<void>;
+}
+
+/**
+ * Where a provider keeps what must survive a restart but is not a Node-RED credential: rotated
+ * refresh tokens, trusted-device ids. Encrypted at rest; one slot per account.
+ */
+export interface SecretStore {
+  load(): Promise<Record<string, unknown> | undefined>;
+  save(value: Record<string, unknown>): Promise<void>;
+  clear(): Promise<void>;
 }
 
 /** What a vendor module gets from the account node. */
@@ -159,6 +172,38 @@ export interface ProviderContext {
   /** The account (config node) id; stable across restarts. */
   accountId: string;
   log: Logger;
+  store: SecretStore;
+}
+
+/** Input from the editor during an interactive login: a 2FA code, a chosen factor, ... */
+export type AuthInput = Record<string, string>;
+
+/** What the editor shows next during an interactive login. Never carries a secret. */
+export interface AuthStep {
+  state: ConnectionState['state'];
+  /** e.g. "code", "factor", "approve", "authorize" */
+  next?: string;
+  /** Factors or choices to offer (labels only). */
+  choices?: { id: string; label: string }[];
+  /** For OAuth: the URL the browser opens. */
+  url?: string;
+  message?: string;
+}
+
+/** A vendor's own admin route under /camhub/<vendor>/..., guarded by the common layer. */
+export interface AdminRoute {
+  method: 'get' | 'post';
+  /** Below /camhub/<vendor>, e.g. "/:id/authorize". */
+  path: string;
+  /** "read" or "write" permission. */
+  permission: 'read' | 'write';
+  handler(req: {
+    params: Record<string, string>;
+    query: Record<string, string | undefined>;
+    body: unknown;
+    /** The live provider of the account named by params.id, if deployed. */
+    provider?: CameraProvider;
+  }): Promise<{ status?: number; json?: unknown; redirect?: string; html?: string }>;
 }
 
 export interface VendorConfigField {
@@ -175,6 +220,8 @@ export interface VendorModule<Config = Record<string, unknown>> {
   credentials: Record<string, VendorConfigField>;
   /** Does this cloud deliver events by calling our webhook? */
   webhook: boolean;
+  /** Vendor-specific admin routes (OAuth callback, ...), mounted under /camhub/<id>/. */
+  adminRoutes?: AdminRoute[];
   createProvider(
     config: Config & { baseUrl: string },
     credentials: Record<string, string>,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import helper from 'node-red-node-test-helper';
 import type { NodeAPI, NodeMessage } from 'node-red';
@@ -23,10 +24,14 @@ const TYPES = [
 
 let httpNodeApp: http.RequestListener | undefined;
 
-/** The compiled nodes, exactly as the package ships them. */
+/** The compiled nodes, exactly as the package ships them (CAMHUB_DIST may point elsewhere). */
+const DIST = process.env.CAMHUB_DIST
+  ? path.resolve(process.env.CAMHUB_DIST)
+  : path.join(__dirname, '..', '..', 'dist');
+
 export const NODES: NodeModule[] = TYPES.map((type, i) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(`../../dist/nodes/${type}.js`) as NodeModule;
+  const mod = require(path.join(DIST, 'nodes', `${type}.js`)) as NodeModule;
   if (i > 0) return mod;
   return (RED: NodeAPI) => {
     // Node-RED's HTTP node app; tests serve it on a real port to reach the webhooks.

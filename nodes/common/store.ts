@@ -1,0 +1,81 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NodeAPI } from 'node-red';
+import type { SecretStore } from '../core/provider';
+
+/**
+ * Rotated tokens must outlive a restart, but Node-RED cannot persist a credential from the
+ * runtime (node-red#1055). They go to `<userDir>/camhub/<account id>.json`, AES-256-GCM
+ * encrypted, file mode 600. The key is derived from the runtime's `credentialSecret` when one
+ * is set, else from a random key kept in `<userDir>/camhub/.key` (mode 600).
+ */
+function stateDir(RED: NodeAPI): string {
+  const settings = RED.settings as unknown as { userDir?: string };
+  const base =
+    process.env.CAMHUB_STATE_DIR ||
+    (settings.userDir
+      ? path.join(settings.userDir, 'camhub')
+      : path.join(os.tmpdir(), 'camhub-state'));
+  return base;
+}
+
+function keyFor(RED: NodeAPI, dir: string): Buffer {
+  const settings = RED.settings as unknown as { credentialSecret?: unknown };
+  if (typeof settings.credentialSecret === 'string' && settings.credentialSecret) {
+    return createHash('sha256').update(`camhub:${settings.credentialSecret}`).digest();
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keyFile = path.join(dir, '.key');
+  if (!existsSync(keyFile))
+    writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return createHash('sha256').update(readFileSync(keyFile, 'utf8').trim()).digest();
+}
+
+export function fileStore(RED: NodeAPI, accountId: string): SecretStore {
+  const dir = stateDir(RED);
+  const file = path.join(dir, `${accountId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+  const key = () => keyFor(RED, dir);
+  return {
+    async load() {
+      let text: string;
+      try {
+        text = await fs.readFile(file, 'utf8');
+      } catch {
+        return undefined;
+      }
+      try {
+        const box = JSON.parse(text) as { iv: string; tag: string; data: string };
+        const decipher = createDecipheriv('aes-256-gcm', key(), Buffer.from(box.iv, 'base64'));
+        decipher.setAuthTag(Buffer.from(box.tag, 'base64'));
+        const plain = Buffer.concat([
+          decipher.update(Buffer.from(box.data, 'base64')),
+          decipher.final(),
+        ]);
+        return JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        // A changed credentialSecret or a damaged file: start a fresh login, never crash.
+        return undefined;
+      }
+    },
+    async save(value) {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key(), iv);
+      const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+      const box = {
+        iv: iv.toString('base64'),
+        tag: cipher.getAuthTag().toString('base64'),
+        data: data.toString('base64'),
+      };
+      const tmp = `${file}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, JSON.stringify(box), { mode: 0o600 });
+      await fs.rename(tmp, file);
+    },
+    async clear() {
+      await fs.rm(file, { force: true });
+    },
+  };
+}
