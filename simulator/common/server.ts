@@ -228,6 +228,11 @@ export class SimServer {
   private readonly faults = new FaultQueue();
   private log: RequestLogEntry[] = [];
   private readonly sockets = new Set<Socket>();
+
+  /** Open client connections; leak tests expect it back at zero once clients close. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: http.Server | undefined;
   private baseUrl: string | undefined;

@@ -25,9 +25,21 @@ const TYPES = [
 let httpNodeApp: http.RequestListener | undefined;
 
 /** The compiled nodes, exactly as the package ships them (CAMHUB_DIST may point elsewhere). */
-const DIST = process.env.CAMHUB_DIST
+export const DIST = process.env.CAMHUB_DIST
   ? path.resolve(process.env.CAMHUB_DIST)
   : path.join(__dirname, '..', '..', 'dist');
+
+/** Node-RED's own core nodes, for flows (the examples) that use them. */
+const CORE = path.dirname(require.resolve('@node-red/nodes/package.json'));
+export const CORE_NODES: NodeModule[] = [
+  'core/common/20-inject.js',
+  'core/function/10-switch.js',
+  'core/function/15-change.js',
+  'core/storage/10-file.js',
+].map((f) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(CORE, f)) as NodeModule;
+});
 
 export const NODES: NodeModule[] = TYPES.map((type, i) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,8 +68,9 @@ export function onTab(flow: FlowNode[]): FlowNode[] {
 export async function load(
   flow: FlowNode[],
   credentials: Record<string, unknown> = {},
+  extra: NodeModule[] = [],
 ): Promise<void> {
-  await helper.load(NODES, onTab(flow), credentials);
+  await helper.load([...NODES, ...extra], onTab(flow), credentials);
 }
 
 export async function redeploy(
