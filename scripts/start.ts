@@ -10,7 +10,7 @@ import { startAll } from '../simulator';
 import { demoAuthcode, demoFlows, readExamples } from './demo-flows';
 
 const root = path.resolve(__dirname, '..', '..');
-const userDir = path.join(root, '.demo');
+const userDir = path.resolve(process.env.CAMHUB_DEMO_DIR || path.join(root, '.demo'));
 const port = Number(process.env.PORT || 1880);
 const host = '127.0.0.1';
 const editorUrl = `http://${host}:${port}/`;
