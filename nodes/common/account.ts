@@ -15,6 +15,8 @@ export interface AccountNodeDef extends NodeDef {
 export interface AccountNode extends Node<Record<string, string>> {
   vendorId: string;
   vendorLabel: string;
+  /** The cloud this account talks to; stored secrets are only ever sent there. */
+  baseUrl: string;
   /** Absent when the account cannot work; then `failure` says why. */
   provider?: CameraProvider;
   failure?: CamhubError;
@@ -43,6 +45,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
     this.vendorId = opts.vendorId;
     this.vendorLabel = opts.label;
     const vendor = findVendor(opts.vendorId);
+    this.baseUrl = (config.baseUrl || vendor?.defaultBaseUrl || '').trim();
     if (!vendor) {
       this.failure = new CamhubError(
         'NOT_CONFIGURED',
@@ -54,11 +57,11 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
         for (const [k, v] of Object.entries(this.credentials ?? {})) {
           if (typeof v === 'string') creds[k] = v;
         }
-        this.provider = vendor.createProvider(
-          { ...config, baseUrl: (config.baseUrl || vendor.defaultBaseUrl).trim() },
-          creds,
-          { accountId: this.id, log: nodeLogger(this), store: fileStore(RED, this.id) },
-        );
+        this.provider = vendor.createProvider({ ...config, baseUrl: this.baseUrl }, creds, {
+          accountId: this.id,
+          log: nodeLogger(this),
+          store: fileStore(RED, this.id),
+        });
         if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);
       } catch (err) {
         this.failure = toCamhubError(err);

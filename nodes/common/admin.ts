@@ -165,8 +165,17 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       return;
     }
     const typed = (body.credentials ?? {}) as Record<string, unknown>;
-    const stored = (typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined) as
-      Record<string, string> | undefined;
+    const baseUrl =
+      typeof body.baseUrl === 'string' && body.baseUrl
+        ? body.baseUrl.trim()
+        : vendor.defaultBaseUrl;
+    // Stored secrets only ever go to the URL they were deployed with: otherwise anyone who can
+    // open the editor could have them sent to a server of their choosing.
+    const deployed = typeof body.id === 'string' ? accounts.get(body.id) : undefined;
+    const stored =
+      deployed && deployed.type === vendor.configType && deployed.baseUrl === baseUrl
+        ? (RED.nodes.getCredentials(deployed.id) as Record<string, string> | undefined)
+        : undefined;
     const creds: Record<string, string> = {};
     for (const key of Object.keys(vendor.credentials)) {
       const v = typed[key];
@@ -176,8 +185,6 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     const secrets = Object.values(creds);
     let provider: CameraProvider;
     try {
-      const baseUrl =
-        typeof body.baseUrl === 'string' && body.baseUrl ? body.baseUrl : vendor.defaultBaseUrl;
       provider = vendor.createProvider(
         { baseUrl, timeout: 10 },
         { ...creds, authcode: creds.authcode || 'discover' },
