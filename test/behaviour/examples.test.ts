@@ -79,6 +79,42 @@ describe('example flows', function () {
     }
   });
 
+  it('one per node type: each button gives its output', async () => {
+    await load(
+      exampleFlows(sim.url),
+      { 'camhub-demo-reolink': { authcode: AUTHCODE } },
+      CORE_NODES,
+    );
+    const cases: [string, string, (m: Record<string, unknown>) => void][] = [
+      [
+        'c0a5b2c3d4e5f603',
+        'c0a5b2c3d4e5f607',
+        (m) => assert.deepEqual(m.payload, { armed: true, mode: null }),
+      ],
+      ['c0a6b2c3d4e5f603', 'c0a6b2c3d4e5f605', (m) => assert.ok(Buffer.isBuffer(m.payload))],
+      [
+        'c0a7b2c3d4e5f603',
+        'c0a7b2c3d4e5f609',
+        (m) => assert.equal((m.payload as { action: string }).action, 'move'),
+      ],
+      [
+        'c0a7b2c3d4e5f605',
+        'c0a7b2c3d4e5f609',
+        (m) => assert.equal((m.payload as { action: string }).action, 'stop'),
+      ],
+      [
+        'c0a8b2c3d4e5f603',
+        'c0a8b2c3d4e5f605',
+        (m) => assert.match((m.payload as { url: string }).url, /^rtsp:/),
+      ],
+    ];
+    for (const [inject, out, check] of cases) {
+      const msg = nextMessage(out);
+      getNode(inject).receive({});
+      check(await msg);
+    }
+  });
+
   it('stay quiet for motion on a disarmed camera', async () => {
     await load(
       exampleFlows(sim.url),
