@@ -19,6 +19,13 @@ function prepareUserDir(): string {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
   const link = path.join(userDir, 'node_modules', 'node-red-contrib-camhub');
   if (!fs.existsSync(link)) fs.symlinkSync(root, link, 'dir');
+  // Dashboard 2.0 (a dev dependency) serves the dashboard example at /dashboard.
+  const dashboard = path.join(root, 'node_modules', '@flowfuse', 'node-red-dashboard');
+  const dashboardLink = path.join(userDir, 'node_modules', '@flowfuse', 'node-red-dashboard');
+  if (fs.existsSync(dashboard) && !fs.existsSync(dashboardLink)) {
+    fs.mkdirSync(path.dirname(dashboardLink), { recursive: true });
+    fs.symlinkSync(dashboard, dashboardLink, 'dir');
+  }
   const secretFile = path.join(userDir, '.credential-secret');
   if (!fs.existsSync(secretFile)) {
     fs.writeFileSync(secretFile, randomBytes(24).toString('hex'), { mode: 0o600 });
@@ -117,6 +124,7 @@ async function main(): Promise<void> {
     startDemoAlarms(reolinkUrl);
   }
   console.log(`\ncamhub demo is running. Open the editor: ${editorUrl}`);
+  console.log(`The dashboard: ${editorUrl}dashboard`);
   console.log(
     'Simulated clouds:',
     Object.entries(sims.urls)

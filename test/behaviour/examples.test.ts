@@ -21,17 +21,23 @@ const AUTHCODE = 'example-test-code';
  */
 function exampleFlows(simUrl: string): FlowNode[] {
   const { flows } = demoFlows(readExamples(EXAMPLES), { reolink: simUrl }, {});
-  return flows.map((n) => {
-    // The test helper registers its catch module once per catch node, and the debug node needs
-    // the editor's comms: helpers stand in for both.
-    if (n.type === 'file' || n.type === 'catch' || n.type === 'debug')
-      return { id: n.id, z: n.z, type: 'helper', x: n.x, y: n.y, wires: [] };
-    if (n.type === 'camhub-reolink') {
-      const { credentials: _credentials, ...rest } = n;
-      return rest as FlowNode;
-    }
-    return n;
-  });
+  const uiConfig = new Set(['ui-base', 'ui-theme', 'ui-page', 'ui-group']);
+  return flows
+    .filter((n) => !uiConfig.has(n.type))
+    .map((n) => {
+      // Dashboard widgets need a browser; a helper in their place shows what they would display.
+      if (n.type.startsWith('ui-'))
+        return { id: n.id, z: n.z, type: 'helper', x: n.x, y: n.y, wires: n.wires ?? [] };
+      // The test helper registers its catch module once per catch node, and the debug node needs
+      // the editor's comms: helpers stand in for both.
+      if (n.type === 'file' || n.type === 'catch' || n.type === 'debug')
+        return { id: n.id, z: n.z, type: 'helper', x: n.x, y: n.y, wires: [] };
+      if (n.type === 'camhub-reolink') {
+        const { credentials: _credentials, ...rest } = n;
+        return rest as FlowNode;
+      }
+      return n;
+    });
 }
 
 describe('example flows', function () {
@@ -113,6 +119,31 @@ describe('example flows', function () {
       getNode(inject).receive({});
       check(await msg);
     }
+  });
+
+  it('feed the dashboard: latest picture per camera, the event log and the arm switch', async () => {
+    await load(
+      exampleFlows(sim.url),
+      { 'camhub-demo-reolink': { authcode: AUTHCODE } },
+      CORE_NODES,
+    );
+    web = await serveHttpNode();
+    sim.setCallback(`${web.url}/camhub/reolink/camhub-demo-reolink?authcode=${AUTHCODE}`);
+    // The switch learns the state at start.
+    const switchState = await nextMessage('c0a9b2c3d4e5f61f', 15_000);
+    assert.equal(switchState.payload, true);
+    const gallery = nextMessage('c0a9b2c3d4e5f60e');
+    const table = nextMessage('c0a9b2c3d4e5f615');
+    await sim.trigger(REOLINK_UIDS.fixed, { status: 'MD', aiType: 'vehicle' });
+    const shots = (await gallery).payload as { id: string; src: string; type: string }[];
+    assert.equal(shots[0].id, REOLINK_UIDS.fixed);
+    assert.match(shots[0].src, /^data:image\/jpeg;base64,\/9j\//);
+    const rows = (await table).payload as { camera: string; event: string }[];
+    assert.equal(rows[0].camera, 'Driveway');
+    // Flipping the switch disarms the camera and the switch follows the confirmed state.
+    const follow = nextMessage('c0a9b2c3d4e5f61f');
+    getNode('c0a9b2c3d4e5f620').receive({ payload: false });
+    assert.equal((await follow).payload, false);
   });
 
   it('stay quiet for motion on a disarmed camera', async () => {

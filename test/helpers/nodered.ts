@@ -34,6 +34,7 @@ const CORE = path.dirname(require.resolve('@node-red/nodes/package.json'));
 export const CORE_NODES: NodeModule[] = [
   'core/common/20-inject.js',
   'core/function/10-switch.js',
+  'core/function/10-function.js',
   'core/function/15-change.js',
   'core/storage/10-file.js',
 ].map((f) => {
