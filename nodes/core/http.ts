@@ -107,7 +107,11 @@ export class HttpClient {
   private readonly axios: AxiosInstance;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
-  private readonly abort = new AbortController();
+  /**
+   * One controller per request or wait, aborted together on close. A single shared signal
+   * would carry one listener per concurrent request (Node warns past ten).
+   */
+  private readonly pending = new Set<AbortController>();
   private readonly flights = new SingleFlight<HttpResponse>();
   private readonly refreshFlight = new SingleFlight<void>();
   /** Bumped by every re-login: a 401 to a request sent before it needs no new login. */
@@ -151,7 +155,8 @@ export class HttpClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.abort.abort();
+    for (const ac of this.pending) ac.abort();
+    this.pending.clear();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -309,14 +314,20 @@ export class HttpClient {
     const url = this.resolveUrl(req);
     this.sent++;
     this.log.debug(`${this.opts.vendor}: ${req.method} ${redactUrl(url)}`);
-    const res = await this.axios.request<ArrayBuffer>({
-      url,
-      method: req.method as Method,
-      headers,
-      data,
-      timeout: req.timeoutMs ?? this.opts.timeoutMs,
-      signal: this.abort.signal,
-    });
+    const ac = this.track();
+    let res;
+    try {
+      res = await this.axios.request<ArrayBuffer>({
+        url,
+        method: req.method as Method,
+        headers,
+        data,
+        timeout: req.timeoutMs ?? this.opts.timeoutMs,
+        signal: ac.signal,
+      });
+    } finally {
+      this.pending.delete(ac);
+    }
     const body = Buffer.from(res.data ?? []);
     const flatHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers ?? {})) {
@@ -329,11 +340,20 @@ export class HttpClient {
     return backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random);
   }
 
+  private track(): AbortController {
+    const ac = new AbortController();
+    this.pending.add(ac);
+    return ac;
+  }
+
   private async pause(ms: number): Promise<void> {
+    const ac = this.track();
     try {
-      await sleep(ms, this.abort.signal);
+      await sleep(ms, ac.signal);
     } catch {
       throw this.closedError();
+    } finally {
+      this.pending.delete(ac);
     }
   }
 

@@ -74,12 +74,35 @@ export async function load(
   await helper.load([...NODES, ...extra], onTab(flow), credentials);
 }
 
+interface HelperInternals {
+  _redNodes: { setFlows(flow: unknown, creds: unknown, type: string): Promise<unknown> };
+  _events: { once(event: string, fn: () => void): void; off(event: string, fn: () => void): void };
+}
+
+/**
+ * A deploy as the editor does it. The test helper's own setFlows listens for the start only
+ * after deploying and gives up after 300 ms, which big flows miss; this listens first.
+ */
 export async function redeploy(
   flow: FlowNode[],
   credentials?: Record<string, unknown>,
   type: 'full' | 'nodes' | 'flows' = 'full',
 ): Promise<void> {
-  await helper.setFlows(onTab(flow), type, credentials);
+  const h = helper as unknown as HelperInternals;
+  let onStarted: () => void = () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const started = new Promise<void>((resolve, reject) => {
+    onStarted = resolve;
+    h._events.once('flows:started', onStarted);
+    timer = setTimeout(() => reject(new Error('flows did not start within 30 s')), 30_000);
+  });
+  try {
+    await h._redNodes.setFlows(onTab(flow), credentials ?? {}, type);
+    await started;
+  } finally {
+    clearTimeout(timer);
+    h._events.off('flows:started', onStarted);
+  }
 }
 
 export async function unload(): Promise<void> {

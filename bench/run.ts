@@ -1,0 +1,351 @@
+/**
+ * `npm run bench`: camhub's overhead, cloud-call budget, event latency and memory, each measured
+ * side by side with a raw client in the same run, so the ratios hold on a noisy machine.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  delay,
+  getNode,
+  helper,
+  load,
+  nextMessage,
+  redeploy,
+  serveHttpNode,
+  unload,
+  type FlowNode,
+} from '../test/helpers/nodered';
+import { rawReceiver, reolinkBench, type BenchCloud, type BenchVendor } from './reolink';
+import { round, summarise, type Summary } from './stats';
+
+const VENDORS: BenchVendor[] = [reolinkBench];
+const ITER = Number(process.env.BENCH_ITER || 200);
+const SCALE = (process.env.BENCH_CAMERAS || '10,100,500').split(',').map(Number);
+const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS || 100);
+const OUT = path.join(__dirname, '..', '.artifacts', 'bench.json');
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+interface Pair {
+  node: Summary;
+  raw: Summary;
+  ratioP50: number;
+  ratioP95: number;
+  /** What the node adds in absolute terms: it does not grow with the cloud's own latency. */
+  overheadP50Ms: number;
+}
+
+function pair(node: number[], raw: number[]): Pair {
+  const n = summarise(node);
+  const r = summarise(raw);
+  return {
+    node: n,
+    raw: r,
+    ratioP50: round(n.p50 / r.p50),
+    ratioP95: round(n.p95 / r.p95),
+    overheadP50Ms: round(n.p50 - r.p50),
+  };
+}
+
+function baseFlow(vendor: BenchVendor, cloud: BenchCloud, camera: string): FlowNode[] {
+  return [
+    { id: 'acc', type: vendor.configType, baseUrl: cloud.url, timeout: 30 },
+    { id: 'snap', type: 'camhub-snapshot', account: 'acc', camera, wires: [['out']] },
+    {
+      id: 'stream',
+      type: 'camhub-stream',
+      account: 'acc',
+      camera,
+      quality: 'sub',
+      wires: [['out']],
+    },
+    { id: 'arm', type: 'camhub-arm', account: 'acc', camera, wires: [['out']] },
+    { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['evout']] },
+    { id: 'out', type: 'helper' },
+    { id: 'evout', type: 'helper' },
+  ];
+}
+
+async function viaNode(id: string, payload: unknown): Promise<number> {
+  const t = now();
+  const done = nextMessage('out', 30_000);
+  getNode(id).receive({ payload });
+  await done;
+  return now() - t;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = now();
+  await fn();
+  return now() - t;
+}
+
+/** Node and raw calls interleaved, so both see the same machine at the same time. */
+async function sideBySide(
+  iter: number,
+  node: (i: number) => Promise<number>,
+  raw: (i: number) => Promise<number>,
+) {
+  const n: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    await node(i);
+    await raw(i);
+  }
+  for (let i = 0; i < iter; i++) {
+    if (i % 2 === 0) {
+      n.push(await node(i));
+      r.push(await raw(i));
+    } else {
+      r.push(await raw(i));
+      n.push(await node(i));
+    }
+  }
+  return pair(n, r);
+}
+
+async function eventLatency(cloud: BenchCloud, webUrl: string, iter: number, camera: string) {
+  const viaCamhub: number[] = [];
+  cloud.setCallback(`${webUrl}/camhub/${cloudVendor}/acc?authcode=${cloud.credentials.authcode}`);
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = nextMessage('evout', 10_000);
+    await cloud.trigger(camera);
+    await got;
+    viaCamhub.push(now() - t);
+  }
+  const viaRaw: number[] = [];
+  let arrived: (() => void) | undefined;
+  const receiver = await rawReceiver(() => arrived?.());
+  cloud.setCallback(receiver.url);
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = new Promise<void>((r) => (arrived = r));
+    await cloud.trigger(camera);
+    await got;
+    viaRaw.push(now() - t);
+  }
+  await receiver.close();
+  return { camhub: summarise(viaCamhub), raw: summarise(viaRaw) };
+}
+let cloudVendor = '';
+
+async function requestsPerInterval(vendor: BenchVendor, cloud: BenchCloud, intervalMs: number) {
+  const out: Record<string, number> = {};
+  for (const n of [1, 10, 50]) {
+    const flow: FlowNode[] = [{ id: 'acc', type: vendor.configType, baseUrl: cloud.url }];
+    for (let i = 0; i < n; i++)
+      flow.push({
+        id: `ev${i}`,
+        type: 'camhub-event',
+        account: 'acc',
+        camera: '',
+        types: [],
+        wires: [[]],
+      });
+    await redeploy(flow, { acc: cloud.credentials });
+    await delay(500); // start-up listing
+    const before = cloud.requestCount();
+    await delay(intervalMs * 2);
+    out[String(n)] = round((cloud.requestCount() - before) / 2, 1);
+  }
+  return out;
+}
+
+/**
+ * The test runtime records every node call (status, log, send) in sinon spies; that history is
+ * the harness's memory, not camhub's, so it is dropped before each reading.
+ */
+function dropHarnessHistory(): void {
+  (helper as unknown as { _sandbox?: { resetHistory(): void } })._sandbox?.resetHistory();
+}
+
+function memory() {
+  dropHarnessHistory();
+  gc();
+  const m = process.memoryUsage();
+  return { rssMB: round(m.rss / 2 ** 20, 1), heapMB: round(m.heapUsed / 2 ** 20, 1) };
+}
+
+async function memoryRun(vendor: BenchVendor) {
+  const clouds = await Promise.all([0, 1, 2, 3].map(() => vendor.start(50)));
+  await load([]);
+  await delay(200);
+  const before = memory();
+  const flowFor = (variant: number): FlowNode[] => {
+    const flow: FlowNode[] = [];
+    clouds.forEach((cloud, a) => {
+      flow.push({ id: `acc${a}`, type: vendor.configType, baseUrl: cloud.url, name: `a${a}` });
+      const types = ['camhub-event', 'camhub-snapshot', 'camhub-arm', 'camhub-stream'];
+      for (let i = 0; i < 100; i++) {
+        flow.push({
+          id: `n${a}-${i}`,
+          type: types[i % 4],
+          account: `acc${a}`,
+          camera: i % 4 === 0 ? '' : cloud.cameraIds[i % cloud.cameraIds.length],
+          name: i === 0 ? `v${variant}` : '',
+          types: [],
+          wires: [[]],
+        });
+      }
+    });
+    return flow;
+  };
+  const creds = Object.fromEntries(clouds.map((c, a) => [`acc${a}`, c.credentials]));
+  await redeploy(flowFor(0), creds);
+  // Each account lists its cameras once, as the editor's picker would.
+  for (let a = 0; a < 4; a++) await helper.request().get(`/camhub/accounts/acc${a}/cameras`);
+  const deployed = memory();
+  let after10 = deployed;
+  const heapTrail: number[] = [];
+  for (let i = 1; i <= REDEPLOYS; i++) {
+    await redeploy(flowFor(i), creds, i % 2 ? 'nodes' : 'full');
+    dropHarnessHistory();
+    if (i % 10 === 0) {
+      await delay(100);
+      const m = memory();
+      heapTrail.push(m.heapMB);
+      if (i === 10) after10 = m;
+    }
+  }
+  await delay(100);
+  const afterAll = memory();
+  await unload();
+  await Promise.all(clouds.map((c) => c.close()));
+  return {
+    before,
+    deployed,
+    addedByFlow: {
+      rssMB: round(deployed.rssMB - before.rssMB, 1),
+      heapMB: round(deployed.heapMB - before.heapMB, 1),
+    },
+    after10Redeploys: after10,
+    [`after${REDEPLOYS}Redeploys`]: afterAll,
+    heapGrowthAfter10MB: round(afterAll.heapMB - after10.heapMB, 1),
+    heapEvery10RedeploysMB: heapTrail,
+  };
+}
+
+async function scaling(vendor: BenchVendor) {
+  const rows: Record<string, unknown>[] = [];
+  for (const cams of SCALE) {
+    const cloud = await vendor.start(cams);
+    const camera = cloud.cameraIds[cams - 1];
+    const heap0 = memory().heapMB;
+    await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
+    const web = await serveHttpNode();
+    const listMs = await timed(() =>
+      helper.request().get('/camhub/accounts/acc/cameras?refresh=1'),
+    );
+    const snap: number[] = [];
+    for (let i = 0; i < 30; i++) snap.push(await viaNode('snap', i));
+    const ev = await eventLatency(cloud, web.url, 30, camera);
+    const heap1 = memory().heapMB;
+    rows.push({
+      cameras: cams,
+      listCamerasMs: round(listMs, 1),
+      snapshotP50Ms: round(summarise(snap).p50, 2),
+      eventP50Ms: round(ev.camhub.p50, 2),
+      heapAddedMB: round(heap1 - heap0, 1),
+    });
+    await web.close();
+    await unload();
+    await cloud.close();
+  }
+  return rows;
+}
+
+async function main() {
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memGB: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
+    iterations: ITER,
+    vendors: {} as Record<string, unknown>,
+  };
+  if (!(globalThis as { gc?: unknown }).gc)
+    console.warn('run with --expose-gc for steady memory figures');
+  for (const vendor of VENDORS) {
+    cloudVendor = vendor.name;
+    console.log(`\n== ${vendor.name}`);
+    // Memory first, while the process is fresh: later phases leave RSS the allocator keeps.
+    const mem = await memoryRun(vendor);
+    const cloud = await vendor.start(10);
+    const camera = cloud.cameraIds[0];
+    await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
+    const web = await serveHttpNode();
+    const snapshot = await sideBySide(
+      ITER,
+      () => viaNode('snap', 1),
+      () => timed(() => cloud.raw.snapshot(camera)),
+    );
+    const stream = await sideBySide(
+      ITER,
+      () => viaNode('stream', 1),
+      () => timed(() => cloud.raw.stream(camera)),
+    );
+    const arm = await sideBySide(
+      ITER,
+      (i) => viaNode('arm', i % 2 === 0),
+      (i) => timed(() => cloud.raw.arm(camera, i % 2 === 0)),
+    );
+    // A disarmed ROP camera raises no alarm: leave it armed for the event figures.
+    await cloud.raw.arm(camera, true);
+    const events = await eventLatency(cloud, web.url, ITER, camera);
+    await web.close();
+    const polls = await requestsPerInterval(vendor, cloud, cloud.events === 'push' ? 1000 : 30_000);
+    await unload();
+    await cloud.close();
+    const scale = await scaling(vendor);
+    const result = {
+      snapshot,
+      stream,
+      arm,
+      events,
+      requestsPerPollInterval: { mode: cloud.events, ...polls },
+      memory: mem,
+      scaling: scale,
+    };
+    (report.vendors as Record<string, unknown>)[vendor.name] = result;
+
+    const row = (name: string, p: Pair) =>
+      `${name.padEnd(10)} node p50 ${p.node.p50.toFixed(2).padStart(7)} ms  raw p50 ${p.raw.p50.toFixed(2).padStart(7)} ms  ratio p50 ${p.ratioP50.toFixed(2)}  p95 ${p.ratioP95.toFixed(2)}  added ${p.overheadP50Ms.toFixed(2)} ms`;
+    console.log(row('snapshot', snapshot));
+    console.log(row('stream', stream));
+    console.log(row('arm', arm));
+    console.log(
+      `events     camhub p50 ${events.camhub.p50.toFixed(2)} ms p99 ${events.camhub.p99.toFixed(2)} ms   raw p50 ${events.raw.p50.toFixed(2)} ms p99 ${events.raw.p99.toFixed(2)} ms`,
+    );
+    console.log(
+      `requests per poll interval (${cloud.events}) with 1/10/50 event nodes: ${polls['1']} / ${polls['10']} / ${polls['50']}`,
+    );
+    console.log(
+      `memory     4 accounts x 50 cameras x 400 nodes: +${mem.addedByFlow.rssMB} MB RSS, +${mem.addedByFlow.heapMB} MB heap; heap after 10 -> ${REDEPLOYS} redeploys: ${mem.heapGrowthAfter10MB >= 0 ? '+' : ''}${mem.heapGrowthAfter10MB} MB (heap every 10: ${mem.heapEvery10RedeploysMB.join(', ')})`,
+    );
+    console.log(
+      'scaling    cameras | list cameras ms | snapshot p50 ms | event p50 ms | heap added MB',
+    );
+    for (const r of scale) {
+      console.log(
+        `           ${String(r.cameras).padStart(7)} | ${String(r.listCamerasMs).padStart(15)} | ${String(r.snapshotP50Ms).padStart(15)} | ${String(r.eventP50Ms).padStart(12)} | ${String(r.heapAddedMB).padStart(13)}`,
+      );
+    }
+  }
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, JSON.stringify(report, null, 2));
+  console.log(`\nJSON: ${path.relative(process.cwd(), OUT)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
