@@ -34,6 +34,8 @@ export interface BenchCloud {
   trigger(camera: string): Promise<void>;
   /** Requests the cloud has served, to count polls. */
   requestCount(): number;
+  /** The simulator's request log lives in this process: memory figures clear it first. */
+  clearLog(): void;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export const reolinkBench: BenchVendor = {
         await sim.trigger(uid, { status: 'MD', aiType: 'none' });
       },
       requestCount: () => sim.requests().length,
+      clearLog: () => sim.clearRequests(),
       close: () => sim.close(),
     };
   },

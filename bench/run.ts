@@ -194,10 +194,14 @@ async function memoryRun(vendor: BenchVendor) {
     return flow;
   };
   const creds = Object.fromEntries(clouds.map((c, a) => [`acc${a}`, c.credentials]));
+  const reading = () => {
+    for (const c of clouds) c.clearLog();
+    return memory();
+  };
   await redeploy(flowFor(0), creds);
   // Each account lists its cameras once, as the editor's picker would.
   for (let a = 0; a < 4; a++) await helper.request().get(`/camhub/accounts/acc${a}/cameras`);
-  const deployed = memory();
+  const deployed = reading();
   let after10 = deployed;
   const heapTrail: number[] = [];
   for (let i = 1; i <= REDEPLOYS; i++) {
@@ -205,13 +209,13 @@ async function memoryRun(vendor: BenchVendor) {
     dropHarnessHistory();
     if (i % 10 === 0) {
       await delay(100);
-      const m = memory();
+      const m = reading();
       heapTrail.push(m.heapMB);
       if (i === 10) after10 = m;
     }
   }
   await delay(100);
-  const afterAll = memory();
+  const afterAll = reading();
   await unload();
   await Promise.all(clouds.map((c) => c.close()));
   return {
