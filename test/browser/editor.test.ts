@@ -208,6 +208,8 @@ describe('the editor in Chromium', function () {
         break;
       }
       assert.ok(picked, 'a camera was picked');
+      // Once the cameras are listed, the picker's hint line is gone.
+      await page.locator('#node-input-camera-hint').waitFor({ state: 'hidden' });
       const shown = await camera.locator('option:checked').textContent();
       assert.ok(shown?.startsWith(picked), `the camera select shows ${picked}, not ${shown}`);
       await trayOpen(page, '#node-dialog-ok');
