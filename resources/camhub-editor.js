@@ -94,15 +94,19 @@
     var $select = opts.select;
     var $account = opts.account;
     var current = opts.value || '';
-    var $hint = opts.hint;
+    // An empty form-tips box still shows as a coloured bar, so the hint hides when blank.
+    function hint(text) {
+      if (opts.hint) opts.hint.text(text).toggle(!!text);
+    }
     function load() {
       var accountId = $account.val();
+      hint('');
       $select.empty();
       $('<option value="">').text(opts.allLabel).appendTo($select);
       if (current) $('<option>').val(current).text(current).appendTo($select);
       $select.val(current);
       if (!accountId) return;
-      if ($hint) $hint.text(_('common.label.loading'));
+      hint(_('common.label.loading'));
       listCameras(accountId)
         .done(function (cams) {
           $select.find('option').not('[value=""]').remove();
@@ -117,13 +121,10 @@
           });
           if (current && !seen) $('<option>').val(current).text(current).appendTo($select);
           $select.val(current);
-          if ($hint) $hint.text('');
+          hint('');
         })
         .fail(function (err) {
-          if ($hint)
-            $hint.text(
-              _('common.label.loadFailed') + ': ' + (err && err.message ? err.message : ''),
-            );
+          hint(_('common.label.loadFailed') + ': ' + (err && err.message ? err.message : ''));
         });
     }
     $select.on('change', function () {

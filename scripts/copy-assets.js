@@ -1,5 +1,5 @@
 // Copies what tsc does not: the editor templates next to the compiled nodes, and the locales
-// where Node-RED looks for them (a `locales` folder beside each node file).
+// and icons where Node-RED looks for them (`locales` and `icons` folders beside each node file).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,3 +13,5 @@ for (const f of fs.readdirSync(path.join(root, 'nodes'))) {
 }
 fs.rmSync(path.join(out, 'locales'), { recursive: true, force: true });
 fs.cpSync(path.join(root, 'locales'), path.join(out, 'locales'), { recursive: true });
+fs.rmSync(path.join(out, 'icons'), { recursive: true, force: true });
+fs.cpSync(path.join(root, 'icons'), path.join(out, 'icons'), { recursive: true });

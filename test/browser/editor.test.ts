@@ -1,0 +1,246 @@
+/**
+ * The editor in a real browser: Debian's Chromium driven by playwright-core against `npm start`.
+ * A user's path through it: import an example, open its Reolink account, press Discover, pick
+ * a camera in the snapshot node, deploy, trigger, and see the node's green status. Every step
+ * leaves a screenshot in .artifacts/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { startDemo, type Demo } from './demo';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SHOTS = path.join(ROOT, '.artifacts', 'screenshots');
+const CHROMIUM = process.env.CAMHUB_CHROMIUM || '/usr/bin/chromium';
+/** How long one step may wait for the editor: generous, it is not a speed test. */
+const WAIT = 30_000;
+
+type FlowNode = { id: string; type: string; z?: string; label?: string; name?: string };
+type Wired = FlowNode & { wires?: string[][] };
+
+interface ExampleChoice {
+  /** The name Import > Examples shows: the file name without .json. */
+  title: string;
+  tabLabel: string;
+  account: FlowNode;
+  snapshotId: string;
+  injectId: string;
+}
+
+/** The first shipped example with a Reolink account and an inject wired to a snapshot node. */
+function chooseExample(): ExampleChoice {
+  const dir = path.join(ROOT, 'examples');
+  for (const file of fs.readdirSync(dir).sort()) {
+    if (!file.endsWith('.json')) continue;
+    const nodes = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Wired[];
+    const tab = nodes.find((n) => n.type === 'tab');
+    const account = nodes.find((n) => n.type === 'camhub-reolink');
+    const snapshot = nodes.find((n) => n.type === 'camhub-snapshot');
+    const inject =
+      snapshot &&
+      nodes.find((n) => n.type === 'inject' && (n.wires ?? []).flat().includes(snapshot.id));
+    if (tab && account && snapshot && inject) {
+      return {
+        title: file.replace(/\.json$/, ''),
+        tabLabel: tab.label ?? '',
+        account,
+        snapshotId: snapshot.id,
+        injectId: inject.id,
+      };
+    }
+  }
+  throw new Error('no example has an inject wired to a camhub-snapshot node and a Reolink account');
+}
+
+/** A node on the canvas, by its id (Node-RED gives each node's SVG group the node's id). */
+function canvasNode(page: Page, id: string): Locator {
+  return page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
+}
+
+/** Waits until Node-RED's notifications (they close by themselves) have gone. */
+async function notificationsGone(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelectorAll('.red-ui-notification').length === 0);
+}
+
+/** Waits until an edit tray has slid in and stands still. */
+async function trayOpen(page: Page, doneButton: string): Promise<void> {
+  await page.locator(doneButton).click({ trial: true });
+}
+
+describe('the editor in Chromium', function () {
+  this.timeout(300_000);
+  let demo: Demo | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let shot = 0;
+  const browserErrors: string[] = [];
+
+  async function step(name: string, fn: () => Promise<void>): Promise<void> {
+    shot += 1;
+    const file = `${String(shot).padStart(2, '0')}-${name}.png`;
+    try {
+      await fn();
+    } catch (err) {
+      await page.screenshot({ path: path.join(SHOTS, `FAILED-${file}`) }).catch(() => undefined);
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new Error(`step "${name}" failed: ${msg}\nbrowser errors: ${browserErrors.join('\n')}`);
+    }
+    await page.screenshot({ path: path.join(SHOTS, file) });
+  }
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}. The browser test drives Debian's chromium ` +
+          'package: install it with `sudo apt-get install chromium` (.ci/run does this), or set ' +
+          'CAMHUB_CHROMIUM to a Chromium binary.',
+      );
+    }
+    fs.rmSync(SHOTS, { recursive: true, force: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
+    // A fresh install: one empty flow, so the imported example is the only thing there.
+    demo = await startDemo({ flows: [{ id: 'f0f0f0f0f0f0f0f0', type: 'tab', label: 'Flow 1' }] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    page.on('pageerror', (err) => browserErrors.push(err.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it('imports an example, discovers cameras, picks one, deploys and shows a green status', async () => {
+    const example = chooseExample();
+    const reolinkSim = demo!.sims.reolink;
+    let picked = '';
+    assert.ok(reolinkSim, `npm start printed no Reolink simulator: ${demo!.output()}`);
+
+    // This user has already answered Node-RED's "enable update notifications?" question.
+    const answered = await fetch(`${demo!.base}/settings/user`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ telemetryEnabled: false }),
+    });
+    assert.equal(answered.status, 204);
+
+    await step('editor-loaded', async () => {
+      await page.goto(`${demo!.base}/`);
+      await page.locator('#red-ui-header-button-deploy').waitFor();
+      const palette = page.locator('.red-ui-palette-node[data-palette-type="camhub-snapshot"]');
+      await palette.scrollIntoViewIfNeeded();
+      // The palette shows the package's own icon, not Node-RED's fallback.
+      const icon = await palette.locator('.red-ui-palette-icon').getAttribute('style');
+      assert.match(icon ?? '', /node-red-contrib-camhub\/camhub-snapshot\.svg/);
+    });
+
+    await step('import-examples-dialog', async () => {
+      await page.locator('#red-ui-header-button-sidemenu').click();
+      await page.locator('#menu-item-import').click();
+      await page.locator('#red-ui-clipboard-dialog').waitFor();
+      await page.locator('a[href="#red-ui-clipboard-dialog-import-tab-examples"]').click();
+      const examples = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      await examples
+        .locator('.red-ui-treeList-label', { hasText: 'node-red-contrib-camhub' })
+        .click();
+      await examples.locator('.red-ui-treeList-label', { hasText: example.title }).click();
+      await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
+    });
+
+    await step('example-imported', async () => {
+      await page.locator('#red-ui-clipboard-dialog-ok').click();
+      // The example brings its own flow tab; open it.
+      const tab = page.locator('#red-ui-workspace-tabs .red-ui-tab', { hasText: example.tabLabel });
+      await tab.click();
+      await tab.and(page.locator('.active')).waitFor();
+      await canvasNode(page, example.snapshotId).waitFor();
+      await notificationsGone(page);
+    });
+
+    await step('reolink-account-dialog', async () => {
+      await page.locator('#red-ui-header-button-sidemenu').click();
+      await page.locator('#menu-item-config-nodes').click();
+      const entry = page.locator('.red-ui-palette-node-config', {
+        hasText: example.account.name ?? 'Reolink',
+      });
+      await entry.first().dblclick();
+      await page.locator('#node-config-input-baseUrl').fill(reolinkSim);
+      await trayOpen(page, '#node-config-dialog-ok');
+    });
+
+    await step('reolink-discover', async () => {
+      await page.locator('#node-config-camhub-discover').click();
+      const list = page.locator('#node-config-camhub-cameras');
+      await list.locator('td', { hasText: 'Front Yard' }).waitFor();
+      assert.ok((await list.locator('tr').count()) >= 2, 'Discover lists the simulated cameras');
+    });
+
+    await step('snapshot-camera-picked', async () => {
+      await page.locator('#node-config-dialog-ok').click();
+      await page.locator('#node-config-input-baseUrl').waitFor({ state: 'detached' });
+      await canvasNode(page, example.snapshotId).locator('.red-ui-flow-node').dblclick();
+      const camera = page.locator('#node-input-camera');
+      // Front Yard, or Driveway if the example has Front Yard already, so the pick changes it.
+      for (const name of ['Front Yard', 'Driveway']) {
+        const option = camera.locator('option', { hasText: name });
+        await option.waitFor({ state: 'attached' });
+        const value = await option.getAttribute('value');
+        assert.ok(value, `the ${name} option has a camera id`);
+        if (value === (await camera.inputValue())) continue;
+        await camera.selectOption(value);
+        picked = name;
+        break;
+      }
+      assert.ok(picked, 'a camera was picked');
+      // Once the cameras are listed, the picker's hint line is gone.
+      await page.locator('#node-input-camera-hint').waitFor({ state: 'hidden' });
+      const shown = await camera.locator('option:checked').textContent();
+      assert.ok(shown?.startsWith(picked), `the camera select shows ${picked}, not ${shown}`);
+      await trayOpen(page, '#node-dialog-ok');
+    });
+
+    await step('deployed', async () => {
+      await page.locator('#node-dialog-ok').click();
+      await page.locator('#node-input-camera').waitFor({ state: 'detached' });
+      const [deployed] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST' && /\/flows$/.test(r.url())),
+        page.locator('#red-ui-header-button-deploy').click(),
+      ]);
+      assert.equal(deployed.status(), 200, `deploy answered ${deployed.status()}`);
+      await page.locator('#red-ui-header-button-deploy.disabled').waitFor();
+      await page.locator('#red-ui-header-shade').waitFor({ state: 'hidden' });
+    });
+
+    await step('snapshot-green-status', async () => {
+      await notificationsGone(page);
+      await canvasNode(page, example.injectId).locator('.red-ui-flow-node-button').click();
+      const node = canvasNode(page, example.snapshotId);
+      await node.locator('.red-ui-flow-node-status-dot-green').waitFor();
+      const label = await node.locator('.red-ui-flow-node-status-label').textContent();
+      assert.ok(label && label.trim(), 'the green status has a text');
+      // The picture reached the debug node wired after the snapshot node.
+      await page.locator('a.red-ui-tab-link-button[href="#debug"]').click();
+      await page.locator('.red-ui-debug-msg', { hasText: picked }).first().waitFor();
+      await node.scrollIntoViewIfNeeded();
+      await notificationsGone(page);
+    });
+
+    assert.deepEqual(browserErrors, [], 'no script errors in the editor');
+  });
+});
