@@ -19,7 +19,12 @@
     return (n.name || n.baseUrl || n.id) + ' (' + (VENDOR_LABELS[n.type] || n.type) + ')';
   }
 
-  /** Fills a <select> with every camhub account; picks the only one when there is one. */
+  var ADD_PREFIX = '_ADD_camhub:';
+
+  /**
+   * Fills the account select with every camhub account of every cloud, then "add new ..."
+   * choices, one per cloud. Picks the only account when there is one.
+   */
   function fillAccounts($select, selected) {
     $select.empty();
     var found = [];
@@ -32,16 +37,75 @@
     found.forEach(function (n) {
       $('<option>').val(n.id).text(accountLabel(n)).appendTo($select);
     });
-    if (
-      selected &&
-      found.some(function (n) {
-        return n.id === selected;
-      })
-    ) {
-      $select.val(selected);
-    } else if (found.length >= 1) {
-      $select.val(found[0].id);
-    }
+    ACCOUNT_TYPES.forEach(function (type) {
+      $('<option>')
+        .val(ADD_PREFIX + type)
+        .text(_('common.label.addAccount', { vendor: VENDOR_LABELS[type] }))
+        .appendTo($select);
+    });
+    var known = found.some(function (n) {
+      return n.id === selected;
+    });
+    $select.val(known ? selected : found.length >= 1 ? found[0].id : '');
+  }
+
+  /**
+   * The account row. The property is declared with a config type so Node-RED counts the node
+   * as a user of its account, carries the account along on export and remaps it on import;
+   * Node-RED's own select offers one type only, so its options and buttons are taken over here
+   * to offer every cloud's accounts and open each in its own dialog.
+   */
+  function accountSelect(node) {
+    var $select = $('#node-input-account');
+    var current = node.account;
+    fillAccounts($select, current);
+    current = $select.val();
+    var $buttons = $select.parent().find('a.red-ui-button, button.red-ui-button');
+    $buttons.each(function () {
+      var $b = $(this);
+      $b.off('click');
+      if (/-add$/.test(this.id || '')) {
+        $b.hide(); // the select's own "add new ..." choices replace it
+        return;
+      }
+      $b.on('click', function (e) {
+        e.preventDefault();
+        var id = $select.val();
+        var account = id && RED.nodes.node(id);
+        if (account) RED.editor.editConfig('account', account.type, id, 'node-input', node);
+      });
+    });
+    $select.on('change', function () {
+      var v = $select.val() || '';
+      if (v.indexOf(ADD_PREFIX) !== 0) {
+        current = v;
+        return;
+      }
+      $select.val(current);
+      RED.editor.editConfig('account', v.slice(ADD_PREFIX.length), '_ADD_', 'node-input', node);
+    });
+    // Node-RED refills the select with one type after a new account is added: refill it all.
+    var onAdd = function (n) {
+      if (ACCOUNT_TYPES.indexOf(n.type) === -1) return;
+      setTimeout(function () {
+        fillAccounts($select, n.id);
+        current = $select.val();
+        $select.trigger('change');
+      }, 0);
+    };
+    RED.events.on('nodes:add', onAdd);
+    closeDialog();
+    stopWatching = function () {
+      RED.events.off('nodes:add', onAdd);
+    };
+  }
+
+  var stopWatching = null;
+
+  /** Called from oneditsave and oneditcancel: the dialog's listeners end with it. */
+  function closeDialog() {
+    if (stopWatching) stopWatching();
+    stopWatching = null;
   }
 
   /**
@@ -142,6 +206,8 @@
   window.CamhubEditor = {
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
+    accountSelect: accountSelect,
+    closeDialog: closeDialog,
     listCameras: listCameras,
     cameraPicker: cameraPicker,
     accountLabel: accountLabel,

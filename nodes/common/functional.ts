@@ -132,12 +132,15 @@ export function handleCameraInput(
   });
 }
 
-/** Mirrors the account's connection problems in the node's status; returns the unsubscribe. */
+/**
+ * Mirrors the account's connection problems in the node's status, and takes the warning away
+ * again once the account is connected; returns the unsubscribe.
+ */
 export function watchAccount(
   RED: NodeAPI,
   node: Node,
   accountId: string,
-  onOk?: () => void,
+  onOk: () => void = () => node.status({}),
 ): () => void {
   let provider: CameraProvider;
   try {
@@ -146,9 +149,15 @@ export function watchAccount(
     node.status({ fill: 'red', shape: 'ring', text: t(RED, `errors.${toCamhubError(err).code}`) });
     return () => undefined;
   }
+  let shown = false;
   return provider.onStateChange((state) => {
     const s = accountStatus(RED, state);
-    if (s) node.status(s);
-    else if (state.state === 'connected') onOk?.();
+    if (s) {
+      node.status(s);
+      shown = true;
+    } else if (state.state === 'connected' && shown) {
+      shown = false;
+      onOk();
+    }
   });
 }

@@ -362,6 +362,32 @@ describe('Reolink in a Node-RED runtime', function () {
     });
   });
 
+  describe('status', () => {
+    it('shows connecting while the account connects, then clears it', async () => {
+      await load([
+        ...singleNodeFlow('camhub-arm', sim.url, { camera: U.fixed }),
+        { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [[]] },
+      ]);
+      const arm = watchStatus('n1');
+      const ev = watchStatus('ev');
+      // The event node's start lists the cameras; both nodes follow the account's state.
+      await delay(300);
+      getNode('n1').receive({ payload: 'status' });
+      await nextMessage('h1');
+      const texts = arm.map((s) => s.text ?? '');
+      const evTexts = ev.map((s) => s.text ?? '');
+      if (texts.includes('status.connecting')) {
+        const i = texts.indexOf('status.connecting');
+        assert.ok(
+          arm.slice(i + 1).some((s) => s.text === undefined || s.fill === 'green'),
+          JSON.stringify(arm),
+        );
+      }
+      assert.equal(evTexts.at(-1), 'status.listening');
+      assert.equal(arm.at(-1)?.fill, 'green');
+    });
+  });
+
   describe('accounts', () => {
     it('shares one session: many nodes, one device listing', async () => {
       await load([
