@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NETATMO_IDS, startNetatmoSim, type NetatmoSim } from '../../simulator/netatmo';
+import { demoFlows, readExamples } from '../../scripts/demo-flows';
 import {
+  CORE_NODES,
   collect,
   getNode,
   helper,
@@ -597,6 +599,50 @@ describe('Netatmo in a Node-RED runtime', function () {
       await until('two more polls', () => polls() >= n + 2);
       got.stop();
       assert.equal(got.msgs.length, 1);
+    });
+  });
+
+  describe('the flagship example', () => {
+    it('motion while armed -> fresh snapshot -> file, on a Netatmo home', async () => {
+      const examples = readExamples(path.join(__dirname, '..', '..', 'examples')).filter((e) =>
+        e.file.includes('Netatmo'),
+      );
+      assert.equal(examples.length, 1);
+      const { flows, accounts } = demoFlows(
+        examples,
+        { netatmo: sim.url },
+        {},
+        {
+          netatmo: { pollInterval: 0.1 },
+        },
+      );
+      const flow = flows.map((n) => {
+        // Helpers stand in for what needs an editor (debug, catch) or writes files.
+        if (['file', 'catch', 'debug'].includes(n.type)) {
+          return { id: n.id, z: n.z, type: 'helper', x: n.x, y: n.y, wires: [] };
+        }
+        if (n.type === 'camhub-netatmo') {
+          const { credentials: _c, ...rest } = n;
+          void _c;
+          return rest as FlowNode;
+        }
+        return n;
+      });
+      await load(
+        flow,
+        { [accounts.netatmo]: { clientId: sim.clientId, clientSecret: sim.clientSecret } },
+        CORE_NODES,
+      );
+      admin = await serveHttpAdmin();
+      await connect(admin, sim, accounts.netatmo);
+      const polls = () => sim.requests({ path: '/api/getevents' }).filter((r) => r.status === 200);
+      await until('the first poll', () => polls().length > 0);
+      const file = flows.find((n) => n.type === 'file')!.id;
+      const saved = nextMessage(file);
+      await sim.trigger(I.welcome, { type: 'movement' });
+      const msg = await saved;
+      assert.ok(Buffer.isBuffer(msg.payload));
+      assert.equal(msg.filename, `camhub-${I.welcome}.jpg`);
     });
   });
 
