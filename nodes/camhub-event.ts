@@ -36,6 +36,7 @@ export = function (RED: NodeAPI): void {
             type: event.type,
             time: event.time,
             eventId: event.eventId,
+            ...(event.persons ? { persons: event.persons.map((p) => ({ ...p })) } : {}),
             raw: event.raw,
           },
         });

@@ -25,6 +25,13 @@ export function demoAuthcode(credentialSecret: string): string {
     .digest('base64url');
 }
 
+/** The simulated Netatmo app's client secret, derived the same way. */
+export function demoNetatmoSecret(credentialSecret: string): string {
+  return createHmac('sha256', credentialSecret)
+    .update('camhub demo netatmo client secret')
+    .digest('base64url');
+}
+
 /**
  * Joins the examples into one deployable flow set: every account of one vendor becomes a single
  * demo account pointed at that vendor's simulator (one login, one webhook, as a user would set
@@ -34,6 +41,7 @@ export function demoFlows(
   examples: { nodes: FlowNode[] }[],
   simUrls: Record<string, string>,
   credentials: Record<string, Record<string, string>>,
+  props: Record<string, Record<string, unknown>> = {},
 ): { flows: FlowNode[]; accounts: Record<string, string> } {
   const accounts: Record<string, string> = {};
   const remap = new Map<string, string>();
@@ -51,6 +59,7 @@ export function demoFlows(
             id,
             name: `${vendor[0].toUpperCase()}${vendor.slice(1)} (simulated)`,
             baseUrl: simUrls[vendor],
+            ...props[vendor],
             credentials: credentials[vendor] ?? {},
           });
         }

@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAll } from '../simulator';
-import { demoAuthcode, demoFlows, readExamples } from './demo-flows';
+import { demoAuthcode, demoFlows, demoNetatmoSecret, readExamples } from './demo-flows';
+
+const NETATMO_CLIENT_ID = 'camhub-demo';
 
 const root = path.resolve(__dirname, '..', '..');
 const userDir = path.resolve(process.env.CAMHUB_DEMO_DIR || path.join(root, '.demo'));
@@ -66,7 +68,15 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_000): Pr
 
 async function main(): Promise<void> {
   const secret = prepareUserDir();
-  const sims = await startAll({ log: (line) => console.log(`[sim] ${line}`) });
+  const netatmoSecret = demoNetatmoSecret(secret);
+  const sims = await startAll({
+    log: (line) => console.log(`[sim] ${line}`),
+    env: {
+      ...process.env,
+      CAMHUB_SIM_NETATMO_CLIENT_ID: NETATMO_CLIENT_ID,
+      CAMHUB_SIM_NETATMO_CLIENT_SECRET: netatmoSecret,
+    },
+  });
   const redJs = require.resolve('node-red/red.js');
   const child = spawn(
     process.execPath,
@@ -99,9 +109,16 @@ async function main(): Promise<void> {
   const authcode = demoAuthcode(secret);
   const flowFile = path.join(userDir, 'flows.json');
   const fresh = !fs.existsSync(flowFile) || fs.readFileSync(flowFile, 'utf8').trim() === '[]';
-  const { flows, accounts } = demoFlows(readExamples(path.join(root, 'examples')), sims.urls, {
-    reolink: { authcode },
-  });
+  const { flows, accounts } = demoFlows(
+    readExamples(path.join(root, 'examples')),
+    sims.urls,
+    {
+      reolink: { authcode },
+      netatmo: { clientId: NETATMO_CLIENT_ID, clientSecret: netatmoSecret },
+    },
+    // The simulated cloud can reach this Node-RED, so the demo uses the signed webhook.
+    { netatmo: { webhookUrl: `${editorUrl}camhub/netatmo/camhub-demo-netatmo` } },
+  );
   if (fresh) {
     const res = await fetch(`${editorUrl}flows`, {
       method: 'POST',
@@ -122,6 +139,18 @@ async function main(): Promise<void> {
       body: JSON.stringify({ url: callback }),
     });
     startDemoAlarms(reolinkUrl);
+  }
+  // The simulator forgets its tokens when it stops, so the demo account connects on every start,
+  // through the same "Connect to Netatmo" flow a user runs, pressing Accept on the simulated page.
+  const netatmoUrl = sims.urls.netatmo;
+  if (netatmoUrl && accounts.netatmo) {
+    try {
+      await connectNetatmo(accounts.netatmo);
+      console.log('Connected the demo Netatmo account to the simulated cloud.');
+      startDemoNetatmoEvents(netatmoUrl);
+    } catch (err) {
+      console.error(`Connecting the demo Netatmo account failed: ${String(err)}`);
+    }
   }
   console.log(`\ncamhub demo is running. Open the editor: ${editorUrl}`);
   console.log(`The dashboard: ${editorUrl}dashboard`);
@@ -151,6 +180,55 @@ function startDemoAlarms(simUrl: string): void {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
+      }).catch(() => undefined);
+    },
+    Number(process.env.CAMHUB_DEMO_EVENT_MS || 20_000),
+  );
+  timer.unref();
+}
+
+async function connectNetatmo(accountId: string): Promise<void> {
+  const redirectUri = `${editorUrl}camhub/netatmo/oauth/callback`;
+  const start = await fetch(`${editorUrl}camhub/accounts/${accountId}/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ redirectUri }),
+  });
+  if (!start.ok) throw new Error(`starting the login: HTTP ${start.status}`);
+  const { data } = (await start.json()) as { data: { url: string } };
+  const page = await (await fetch(data.url)).text();
+  const form = new URLSearchParams();
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    form.set(m[1], m[2].replace(/&amp;/g, '&'));
+  }
+  form.set('decision', 'accept');
+  const accepted = await fetch(new URL('/oauth2/authorize', data.url), {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+  });
+  const back = accepted.headers.get('location');
+  if (!back) throw new Error(`the authorize page answered HTTP ${accepted.status}`);
+  const done = await fetch(back);
+  if (!done.ok) throw new Error(`the callback answered HTTP ${done.status}`);
+}
+
+/** Someone at a simulated Netatmo camera every 20 s, offset from the Reolink alarms. */
+function startDemoNetatmoEvents(simUrl: string): void {
+  const events = [
+    { camera: '70:ee:50:00:00:01', type: 'movement' },
+    { camera: '70:ee:50:00:00:02', type: 'human' },
+    { camera: '70:ee:50:00:00:01', type: 'person', known: true },
+    { camera: '70:ee:50:00:00:03', type: 'doorbell' },
+    { camera: '70:ee:50:00:00:02', type: 'vehicle' },
+  ];
+  let i = 0;
+  const timer = setInterval(
+    () => {
+      fetch(`${simUrl}/_sim/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(events[i++ % events.length]),
       }).catch(() => undefined);
     },
     Number(process.env.CAMHUB_DEMO_EVENT_MS || 20_000),

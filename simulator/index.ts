@@ -1,3 +1,4 @@
+import { startNetatmoSim } from './netatmo';
 import { startReolinkSim } from './reolink';
 
 export interface RunningSim {
@@ -13,8 +14,22 @@ export interface VendorSimEntry {
   start(port: number, env: NodeJS.ProcessEnv): Promise<RunningSim>;
 }
 
-// One line per vendor; Blink, Arlo and Netatmo take offsets 1-3.
+// One line per vendor; Blink and Arlo take offsets 1-2.
 export const VENDOR_SIMS: readonly VendorSimEntry[] = [
+  {
+    name: 'netatmo',
+    portOffset: 3,
+    async start(port, env) {
+      const ttl = Number(env.CAMHUB_SIM_NETATMO_TOKEN_TTL || 0);
+      const sim = await startNetatmoSim({
+        port,
+        clientId: env.CAMHUB_SIM_NETATMO_CLIENT_ID || undefined,
+        clientSecret: env.CAMHUB_SIM_NETATMO_CLIENT_SECRET || undefined,
+        accessTokenTtlSec: ttl > 0 ? ttl : undefined,
+      });
+      return { name: 'netatmo', url: sim.url, close: () => sim.close() };
+    },
+  },
   {
     name: 'reolink',
     portOffset: 4,

@@ -126,7 +126,9 @@ export function mountAdminRoutes(RED: NodeAPI): void {
 
   for (const vendor of VENDORS) {
     for (const route of vendor.adminRoutes ?? []) {
-      const guard = route.permission === 'write' ? write : read;
+      const open: Middleware = (_req, _res, next) => next();
+      const guard =
+        route.permission === 'write' ? write : route.permission === 'none' ? open : read;
       const handler: Handler = (req, res) => {
         const query: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.query ?? {}))

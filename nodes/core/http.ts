@@ -206,7 +206,10 @@ export class HttpClient {
       }
 
       if (reply.status === 429) {
-        const wait = parseRetryAfter(reply.headers['retry-after']);
+        // Clouds that send no Retry-After may still say in their body how long to back off.
+        const mapped = this.opts.mapError?.(reply, req);
+        const vendorWait = mapped?.code === 'RATE_LIMITED' ? mapped.retryAfterMs : undefined;
+        const wait = parseRetryAfter(reply.headers['retry-after']) ?? vendorWait;
         // A 429 means the request was refused, not executed: resending is safe for any method.
         if (rateLimitWaits < 1 && (wait === undefined || wait <= this.opts.maxRetryAfterMs)) {
           rateLimitWaits++;
@@ -215,7 +218,9 @@ export class HttpClient {
           await this.pause(ms);
           continue;
         }
-        throw errors.rateLimited(this.opts.vendor, wait);
+        throw vendorWait !== undefined && mapped
+          ? mapped
+          : errors.rateLimited(this.opts.vendor, wait);
       }
 
       const isAuth =

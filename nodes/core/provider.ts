@@ -87,6 +87,14 @@ export interface StreamInfo {
   expiresAt: string | null;
 }
 
+/** Someone the camera recognised (or saw and did not know), where the cloud does faces. */
+export interface EventPerson {
+  id: string;
+  /** The name the user gave this person; null for an unknown face. */
+  name: string | null;
+  known: boolean;
+}
+
 export interface CameraEvent {
   vendor: string;
   camera: { id: string; name: string };
@@ -94,6 +102,8 @@ export interface CameraEvent {
   time: string;
   eventId: string;
   raw: unknown;
+  /** Persons in the picture, for clouds that recognise faces; absent elsewhere. */
+  persons?: EventPerson[];
 }
 
 export type EventListener = (event: CameraEvent) => void;
@@ -195,8 +205,12 @@ export interface AdminRoute {
   method: 'get' | 'post';
   /** Below /camhub/<vendor>, e.g. "/:id/authorize". */
   path: string;
-  /** "read" or "write" permission. */
-  permission: 'read' | 'write';
+  /**
+   * "read" or "write" permission. "none" is only for a browser coming back from a vendor's
+   * login page (an OAuth redirect), which carries no editor token: such a handler must prove
+   * the caller itself, e.g. with a single-use OAuth state.
+   */
+  permission: 'read' | 'write' | 'none';
   handler(req: {
     params: Record<string, string>;
     query: Record<string, string | undefined>;

@@ -23,6 +23,7 @@ const TYPES = [
 ] as const;
 
 let httpNodeApp: http.RequestListener | undefined;
+let httpAdminApp: http.RequestListener | undefined;
 
 /** The compiled nodes, exactly as the package ships them (CAMHUB_DIST may point elsewhere). */
 export const DIST = process.env.CAMHUB_DIST
@@ -49,6 +50,7 @@ export const NODES: NodeModule[] = TYPES.map((type, i) => {
   return (RED: NodeAPI) => {
     // Node-RED's HTTP node app; tests serve it on a real port to reach the webhooks.
     httpNodeApp = RED.httpNode as unknown as http.RequestListener;
+    httpAdminApp = RED.httpAdmin as unknown as http.RequestListener;
     return mod(RED);
   };
 });
@@ -170,7 +172,19 @@ export async function nextCaught(id: string, timeoutMs = 10_000): Promise<Caught
 /** Serves Node-RED's HTTP node app on a loopback port; close it with server.close(). */
 export async function serveHttpNode(): Promise<{ url: string; close: () => Promise<void> }> {
   if (!httpNodeApp) throw new Error('flow not loaded');
-  const server = http.createServer(httpNodeApp);
+  return serve(httpNodeApp);
+}
+
+/** Serves Node-RED's admin app (the editor's endpoints) on a loopback port, for browser flows. */
+export async function serveHttpAdmin(): Promise<{ url: string; close: () => Promise<void> }> {
+  if (!httpAdminApp) throw new Error('flow not loaded');
+  return serve(httpAdminApp);
+}
+
+async function serve(
+  app: http.RequestListener,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {

@@ -141,4 +141,34 @@ describe('HttpClient against a real server', () => {
       client.close();
     }
   });
+
+  it('fails fast on a 429 whose body asks for a long back-off, when the vendor maps it', async () => {
+    let calls = 0;
+    const srv = await serve((_req, res) => {
+      calls++;
+      res.writeHead(429, { 'content-type': 'application/json' }).end('{"error":{"code":26}}');
+    });
+    const client = new HttpClient({
+      vendor: 'Test',
+      baseUrl: srv.url,
+      mapError: (reply) =>
+        reply.status === 429
+          ? new CamhubError('RATE_LIMITED', 'quota used up; wait an hour', {
+              retryAfterMs: 3_600_000,
+            })
+          : undefined,
+    });
+    try {
+      await assert.rejects(client.request({ method: 'GET', path: '/x' }), (e: unknown) => {
+        assert.ok(e instanceof CamhubError);
+        assert.equal(e.code, 'RATE_LIMITED');
+        assert.match(e.message, /wait an hour/);
+        return true;
+      });
+      assert.equal(calls, 1);
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
 });

@@ -1,0 +1,64 @@
+import type { VendorModule } from '../../core/provider';
+import { callbackRoute } from './oauth';
+import { DEFAULT_POLL_MS, NetatmoProvider } from './provider';
+
+/** Live accounts per Netatmo app, to warn when two would fight over one rotating login. */
+const byClient = new Map<string, Set<string>>();
+
+function seconds(value: unknown, fallbackMs: number, minMs: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? Math.max(minMs, n * 1000) : fallbackMs;
+}
+
+export const netatmo: VendorModule = {
+  id: 'netatmo',
+  label: 'Netatmo',
+  configType: 'camhub-netatmo',
+  defaultBaseUrl: 'https://api.netatmo.com',
+  credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' } },
+  webhook: true,
+  adminRoutes: [callbackRoute],
+  createProvider(config, credentials, ctx) {
+    const clientId = (credentials.clientId ?? '').trim();
+    if (clientId) {
+      const peers = byClient.get(clientId) ?? new Set<string>();
+      const others = [...peers].filter((id) => id !== ctx.accountId);
+      if (others.length > 0 && ctx.accountId !== 'discover') {
+        ctx.log.warn(
+          `Another Netatmo account node (${others.join(', ')}) uses the same Netatmo app. If both connect ` +
+            'to the same Netatmo login they log each other out, because every token refresh cancels the ' +
+            'other one: keep one account node per login and point every camhub node at it.',
+        );
+      }
+      if (ctx.accountId !== 'discover') {
+        peers.add(ctx.accountId);
+        byClient.set(clientId, peers);
+      }
+    }
+    const webhookUrl = typeof config.webhookUrl === 'string' ? config.webhookUrl.trim() : '';
+    const provider = new NetatmoProvider({
+      baseUrl: config.baseUrl,
+      clientId,
+      clientSecret: credentials.clientSecret ?? '',
+      store: ctx.store,
+      log: ctx.log,
+      timeoutMs: seconds(config.timeout, 15_000, 1_000),
+      webhookUrl: /^https?:\/\//i.test(webhookUrl) ? webhookUrl : undefined,
+      // Seconds in the editor; fractions are accepted so tests can poll fast.
+      pollIntervalMs: seconds(config.pollInterval, DEFAULT_POLL_MS, 50),
+      eventsPageSize: Number.isInteger(Number(config.eventsPageSize))
+        ? Math.min(300, Math.max(1, Number(config.eventsPageSize)))
+        : undefined,
+      rateLimitCooldownMs:
+        config.rateLimitCooldown !== undefined
+          ? seconds(config.rateLimitCooldown, 600_000, 50)
+          : undefined,
+    });
+    const close = provider.close.bind(provider);
+    provider.close = async () => {
+      byClient.get(clientId)?.delete(ctx.accountId);
+      await close();
+    };
+    return provider;
+  },
+};
