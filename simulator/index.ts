@@ -1,3 +1,4 @@
+import { startBlinkSim } from './blink';
 import { startReolinkSim } from './reolink';
 
 export interface RunningSim {
@@ -15,6 +16,19 @@ export interface VendorSimEntry {
 
 // One line per vendor; Blink, Arlo and Netatmo take offsets 1-3.
 export const VENDOR_SIMS: readonly VendorSimEntry[] = [
+  {
+    name: 'blink',
+    portOffset: 1,
+    async start(port, env) {
+      const sim = await startBlinkSim({
+        port,
+        email: env.CAMHUB_SIM_BLINK_EMAIL || undefined,
+        password: env.CAMHUB_SIM_BLINK_PASSWORD || undefined,
+        twoFactor: env.CAMHUB_SIM_BLINK_2FA === '1',
+      });
+      return { name: 'blink', url: sim.url, close: () => sim.close() };
+    },
+  },
   {
     name: 'reolink',
     portOffset: 4,

@@ -94,6 +94,11 @@ export interface CameraEvent {
   time: string;
   eventId: string;
   raw: unknown;
+  /**
+   * false when the cloud reports the event while its system is disarmed (Blink polls see clips
+   * after a disarm); event nodes drop those unless they ask for all. Absent: not applicable.
+   */
+  armed?: boolean;
 }
 
 export type EventListener = (event: CameraEvent) => void;

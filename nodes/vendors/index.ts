@@ -1,8 +1,9 @@
 import type { VendorModule } from '../core/provider';
+import { blink } from './blink';
 import { reolink } from './reolink';
 
 /** Every cloud camhub talks to. A new vendor adds its module here and nowhere else. */
-export const VENDORS: readonly VendorModule[] = [reolink];
+export const VENDORS: readonly VendorModule[] = [reolink, blink];
 
 export function findVendor(id: string): VendorModule | undefined {
   return VENDORS.find((v) => v.id === id);
