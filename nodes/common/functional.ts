@@ -146,9 +146,13 @@ export function watchAccount(
     node.status({ fill: 'red', shape: 'ring', text: t(RED, `errors.${toCamhubError(err).code}`) });
     return () => undefined;
   }
-  return provider.onStateChange((state) => {
+  const unsubscribe = provider.onStateChange((state) => {
     const s = accountStatus(RED, state);
     if (s) node.status(s);
     else if (state.state === 'connected') onOk?.();
   });
+  // A node deployed after the account got stuck (waiting for 2FA, rate limited) shows it at once.
+  const now = accountStatus(RED, provider.state);
+  if (now && provider.state.state !== 'connecting') node.status(now);
+  return unsubscribe;
 }

@@ -25,7 +25,7 @@ function seconds(
   const spec = BLINK_TIMING[key];
   const floor = floorOverride ?? spec.floorMs;
   const n = Number(value);
-  if (value === undefined || value === '' || !Number.isFinite(n) || n <= 0) {
+  if (value === undefined || value === '' || !Number.isFinite(n) || n < 0) {
     return spec.defaultMs;
   }
   const ms = n * 1000;
