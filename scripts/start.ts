@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAll } from '../simulator';
-import { demoAuthcode, demoFlows, readExamples } from './demo-flows';
+import {
+  DEMO_BLINK_EMAIL,
+  demoAuthcode,
+  demoBlinkPassword,
+  demoFlows,
+  readExamples,
+} from './demo-flows';
 
 const root = path.resolve(__dirname, '..', '..');
 const userDir = path.resolve(process.env.CAMHUB_DEMO_DIR || path.join(root, '.demo'));
@@ -66,7 +72,17 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_000): Pr
 
 async function main(): Promise<void> {
   const secret = prepareUserDir();
-  const sims = await startAll({ log: (line) => console.log(`[sim] ${line}`) });
+  const blinkPassword = demoBlinkPassword(secret);
+  // The simulated Blink account logs in without 2FA, with a password only this demo knows.
+  const sims = await startAll({
+    env: {
+      ...process.env,
+      CAMHUB_SIM_BLINK_EMAIL: DEMO_BLINK_EMAIL,
+      CAMHUB_SIM_BLINK_PASSWORD: blinkPassword,
+      CAMHUB_SIM_BLINK_2FA: '',
+    },
+    log: (line) => console.log(`[sim] ${line}`),
+  });
   const redJs = require.resolve('node-red/red.js');
   const child = spawn(
     process.execPath,
@@ -101,6 +117,7 @@ async function main(): Promise<void> {
   const fresh = !fs.existsSync(flowFile) || fs.readFileSync(flowFile, 'utf8').trim() === '[]';
   const { flows, accounts } = demoFlows(readExamples(path.join(root, 'examples')), sims.urls, {
     reolink: { authcode },
+    blink: { email: DEMO_BLINK_EMAIL, password: blinkPassword },
   });
   if (fresh) {
     const res = await fetch(`${editorUrl}flows`, {
@@ -123,6 +140,7 @@ async function main(): Promise<void> {
     });
     startDemoAlarms(reolinkUrl);
   }
+  if (sims.urls.blink) startDemoBlinkMotion(sims.urls.blink);
   console.log(`\ncamhub demo is running. Open the editor: ${editorUrl}`);
   console.log(`The dashboard: ${editorUrl}dashboard`);
   console.log(
@@ -147,6 +165,27 @@ function startDemoAlarms(simUrl: string): void {
     () => {
       const body = { camera: cameras[i % cameras.length], ...kinds[i % kinds.length] };
       i++;
+      fetch(`${simUrl}/_sim/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).catch(() => undefined);
+    },
+    Number(process.env.CAMHUB_DEMO_EVENT_MS || 20_000),
+  );
+  timer.unref();
+}
+
+/** Motion at the armed Blink porch camera and a doorbell press in turn, every 20 s. */
+function startDemoBlinkMotion(simUrl: string): void {
+  const events = [
+    { camera: '5001', type: 'motion' },
+    { camera: '8001', type: 'doorbell' },
+  ];
+  let i = 0;
+  const timer = setInterval(
+    () => {
+      const body = events[i++ % events.length];
       fetch(`${simUrl}/_sim/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

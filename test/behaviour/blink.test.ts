@@ -15,7 +15,9 @@ import {
   getNode,
   helper,
   load,
+  NODES,
   nextCaught,
+  onTab,
   nextMessage,
   redeploy,
   unload,
@@ -655,5 +657,66 @@ describe('Blink in a Node-RED runtime', function () {
       assert.equal(strict.msgs.length, 0);
       assert.equal((loose.msgs[0].payload as { camera: { id: string } }).camera.id, ID.shed);
     });
+  });
+});
+
+describe('Blink example flow', function () {
+  let sim: BlinkSim;
+  let stateDir: string;
+  before(async () => {
+    sim = await startBlinkSim();
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-blink-example-'));
+    process.env.CAMHUB_STATE_DIR = stateDir;
+    process.env.CAMHUB_BLINK_MIN_INTERVAL_MS = '10';
+  });
+  after(async () => {
+    await unload();
+    await sim.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    delete process.env.CAMHUB_STATE_DIR;
+    delete process.env.CAMHUB_BLINK_MIN_INTERVAL_MS;
+  });
+
+  it('runs the flagship example: motion while armed -> fresh snapshot -> notification', async () => {
+    const file = path.join(
+      __dirname,
+      '..',
+      '..',
+      'examples',
+      '04 - Blink motion while armed, snapshot, notify.json',
+    );
+    const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
+    const account = nodes.find((n) => n.type === 'camhub-blink');
+    assert.ok(account);
+    const notify = nodes.find((n) => n.name === 'notification');
+    assert.ok(notify);
+    // The file and debug nodes become helpers, so the test sees what the user would.
+    const sinks = new Set(
+      nodes.filter((n) => n.type === 'file' || n.type === 'debug').map((n) => n.id),
+    );
+    const flow: FlowNode[] = nodes.map((n) => {
+      if (n.id === account.id) return { ...n, ...ACCOUNT, id: n.id, baseUrl: sim.url };
+      if (sinks.has(n.id)) return { id: n.id, type: 'helper', z: n.z as string };
+      return n;
+    });
+    const catchNode = nodes.find((n) => n.type === 'catch');
+    const notifyOut = (notify.wires as string[][])[0][0];
+    const errorsOut = (catchNode?.wires as string[][])[0][0];
+    // The example's switch and change nodes are Node-RED core nodes the helper does not preload.
+    const core = ['function/10-switch.js', 'function/15-change.js'].map(
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (f) => require(require.resolve(`@node-red/nodes/core/${f}`)) as (typeof NODES)[number],
+    );
+    await helper.load([...NODES, ...core], onTab(flow), { [account.id]: CREDS.acc });
+    const polls = () => sim.requests({ path: /\/media\/changed$/ });
+    await until(() => polls().length >= 1);
+    const out = nextMessage(notifyOut);
+    const caught = collect(errorsOut);
+    sim.trigger(ID.porch, 'motion');
+    const msg = await out;
+    caught.stop();
+    assert.deepEqual(caught.msgs, []);
+    assert.match(String(msg.notification), /^Motion at Porch \(\d+ KB picture\)$/);
+    assert.ok(Buffer.isBuffer(msg.payload));
   });
 });
