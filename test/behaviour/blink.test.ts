@@ -14,10 +14,9 @@ import {
   delay,
   getNode,
   helper,
+  CORE_NODES,
   load,
-  NODES,
   nextCaught,
-  onTab,
   nextMessage,
   redeploy,
   unload,
@@ -702,12 +701,7 @@ describe('Blink example flow', function () {
     const catchNode = nodes.find((n) => n.type === 'catch');
     const notifyOut = (notify.wires as string[][])[0][0];
     const errorsOut = (catchNode?.wires as string[][])[0][0];
-    // The example's switch and change nodes are Node-RED core nodes the helper does not preload.
-    const core = ['function/10-switch.js', 'function/15-change.js'].map(
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (f) => require(require.resolve(`@node-red/nodes/core/${f}`)) as (typeof NODES)[number],
-    );
-    await helper.load([...NODES, ...core], onTab(flow), { [account.id]: CREDS.acc });
+    await load(flow, { [account.id]: CREDS.acc }, CORE_NODES);
     const polls = () => sim.requests({ path: /\/media\/changed$/ });
     await until(() => polls().length >= 1);
     const out = nextMessage(notifyOut);
