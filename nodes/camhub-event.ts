@@ -7,6 +7,8 @@ import { clock, t } from './common/red';
 
 interface EventDef extends CameraNodeDef {
   types?: string[] | string;
+  /** Also emit events the cloud reports while the system is disarmed. */
+  includeDisarmed?: boolean;
 }
 
 export = function (RED: NodeAPI): void {
@@ -25,7 +27,7 @@ export = function (RED: NodeAPI): void {
     try {
       const provider = resolveProvider(RED, config.account);
       unsubscribe = provider.subscribe((event: CameraEvent) => {
-        if (!eventMatches(event, camera, types)) return;
+        if (!eventMatches(event, camera, types, config.includeDisarmed === true)) return;
         this.send({
           topic: eventTopic(event),
           // Top-level msg.camera lets an event wire straight into snapshot, arm or stream nodes.

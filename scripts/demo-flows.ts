@@ -32,6 +32,16 @@ export function demoNetatmoSecret(credentialSecret: string): string {
     .digest('base64url');
 }
 
+/** The simulated Blink account's password, derived the same way, so no file holds it. */
+export function demoBlinkPassword(credentialSecret: string): string {
+  return createHmac('sha256', credentialSecret)
+    .update('camhub demo blink password')
+    .digest('base64url');
+}
+
+/** The simulated Blink account's email (the simulator's default). */
+export const DEMO_BLINK_EMAIL = 'owner@blink.camhub.test';
+
 /**
  * Joins the examples into one deployable flow set: every account of one vendor becomes a single
  * demo account pointed at that vendor's simulator (one login, one webhook, as a user would set

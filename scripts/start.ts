@@ -7,7 +7,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAll } from '../simulator';
-import { demoAuthcode, demoFlows, demoNetatmoSecret, readExamples } from './demo-flows';
+import {
+  DEMO_BLINK_EMAIL,
+  demoAuthcode,
+  demoBlinkPassword,
+  demoFlows,
+  demoNetatmoSecret,
+  readExamples,
+} from './demo-flows';
 
 const NETATMO_CLIENT_ID = 'camhub-demo';
 
@@ -69,12 +76,17 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_000): Pr
 async function main(): Promise<void> {
   const secret = prepareUserDir();
   const netatmoSecret = demoNetatmoSecret(secret);
+  const blinkPassword = demoBlinkPassword(secret);
+  // The simulated Blink account logs in without 2FA, with a password only this demo knows.
   const sims = await startAll({
     log: (line) => console.log(`[sim] ${line}`),
     env: {
       ...process.env,
       CAMHUB_SIM_NETATMO_CLIENT_ID: NETATMO_CLIENT_ID,
       CAMHUB_SIM_NETATMO_CLIENT_SECRET: netatmoSecret,
+      CAMHUB_SIM_BLINK_EMAIL: DEMO_BLINK_EMAIL,
+      CAMHUB_SIM_BLINK_PASSWORD: blinkPassword,
+      CAMHUB_SIM_BLINK_2FA: '',
     },
   });
   const redJs = require.resolve('node-red/red.js');
@@ -115,6 +127,7 @@ async function main(): Promise<void> {
     {
       reolink: { authcode },
       netatmo: { clientId: NETATMO_CLIENT_ID, clientSecret: netatmoSecret },
+      blink: { email: DEMO_BLINK_EMAIL, password: blinkPassword },
     },
     // The simulated cloud can reach this Node-RED, so the demo uses the signed webhook.
     { netatmo: { webhookUrl: `${editorUrl}camhub/netatmo/camhub-demo-netatmo` } },
@@ -147,11 +160,12 @@ async function main(): Promise<void> {
     try {
       await connectNetatmo(accounts.netatmo);
       console.log('Connected the demo Netatmo account to the simulated cloud.');
-      startDemoNetatmoEvents(netatmoUrl);
+      startDemoEvents(netatmoUrl, NETATMO_DEMO_EVENTS);
     } catch (err) {
       console.error(`Connecting the demo Netatmo account failed: ${String(err)}`);
     }
   }
+  if (sims.urls.blink) startDemoEvents(sims.urls.blink, BLINK_DEMO_EVENTS);
   console.log(`\ncamhub demo is running. Open the editor: ${editorUrl}`);
   console.log(`The dashboard: ${editorUrl}dashboard`);
   console.log(
@@ -213,15 +227,23 @@ async function connectNetatmo(accountId: string): Promise<void> {
   if (!done.ok) throw new Error(`the callback answered HTTP ${done.status}`);
 }
 
-/** Someone at a simulated Netatmo camera every 20 s, offset from the Reolink alarms. */
-function startDemoNetatmoEvents(simUrl: string): void {
-  const events = [
-    { camera: '70:ee:50:00:00:01', type: 'movement' },
-    { camera: '70:ee:50:00:00:02', type: 'human' },
-    { camera: '70:ee:50:00:00:01', type: 'person', known: true },
-    { camera: '70:ee:50:00:00:03', type: 'doorbell' },
-    { camera: '70:ee:50:00:00:02', type: 'vehicle' },
-  ];
+/** Someone at a simulated Netatmo camera in turn, offset from the Reolink alarms. */
+const NETATMO_DEMO_EVENTS = [
+  { camera: '70:ee:50:00:00:01', type: 'movement' },
+  { camera: '70:ee:50:00:00:02', type: 'human' },
+  { camera: '70:ee:50:00:00:01', type: 'person', known: true },
+  { camera: '70:ee:50:00:00:03', type: 'doorbell' },
+  { camera: '70:ee:50:00:00:02', type: 'vehicle' },
+];
+
+/** Motion at the armed Blink porch camera and a doorbell press in turn. */
+const BLINK_DEMO_EVENTS = [
+  { camera: '5001', type: 'motion' },
+  { camera: '8001', type: 'doorbell' },
+];
+
+/** Posts the given simulator events in turn every 20 s, so the demo's event nodes have work. */
+function startDemoEvents(simUrl: string, events: Record<string, unknown>[]): void {
   let i = 0;
   const timer = setInterval(
     () => {

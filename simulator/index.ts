@@ -1,3 +1,4 @@
+import { startBlinkSim } from './blink';
 import { startNetatmoSim } from './netatmo';
 import { startReolinkSim } from './reolink';
 
@@ -14,8 +15,21 @@ export interface VendorSimEntry {
   start(port: number, env: NodeJS.ProcessEnv): Promise<RunningSim>;
 }
 
-// One line per vendor; Blink and Arlo take offsets 1-2.
+// One entry per vendor; Arlo takes offset 2.
 export const VENDOR_SIMS: readonly VendorSimEntry[] = [
+  {
+    name: 'blink',
+    portOffset: 1,
+    async start(port, env) {
+      const sim = await startBlinkSim({
+        port,
+        email: env.CAMHUB_SIM_BLINK_EMAIL || undefined,
+        password: env.CAMHUB_SIM_BLINK_PASSWORD || undefined,
+        twoFactor: env.CAMHUB_SIM_BLINK_2FA === '1',
+      });
+      return { name: 'blink', url: sim.url, close: () => sim.close() };
+    },
+  },
   {
     name: 'netatmo',
     portOffset: 3,

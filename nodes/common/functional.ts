@@ -150,7 +150,7 @@ export function watchAccount(
     return () => undefined;
   }
   let shown = false;
-  return provider.onStateChange((state) => {
+  const unsubscribe = provider.onStateChange((state) => {
     const s = accountStatus(RED, state);
     if (s) {
       node.status(s);
@@ -160,4 +160,11 @@ export function watchAccount(
       onOk();
     }
   });
+  // A node deployed after the account got stuck (waiting for 2FA, rate limited) shows it at once.
+  const now = accountStatus(RED, provider.state);
+  if (now && provider.state.state !== 'connecting') {
+    node.status(now);
+    shown = true;
+  }
+  return unsubscribe;
 }

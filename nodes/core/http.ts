@@ -32,6 +32,8 @@ export interface HttpRequest {
   auth?: boolean;
   /** Words for error messages, e.g. "Snapshot of Front door". */
   label?: string;
+  /** 0 hands a 3xx back to the caller, for logins that read the Location themselves. */
+  maxRedirects?: number;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -329,6 +331,7 @@ export class HttpClient {
         data,
         timeout: req.timeoutMs ?? this.opts.timeoutMs,
         signal: ac.signal,
+        ...(req.maxRedirects !== undefined ? { maxRedirects: req.maxRedirects } : {}),
       });
     } finally {
       this.pending.delete(ac);

@@ -157,8 +157,10 @@ export function eventMatches(
   event: CameraEvent,
   camera: string,
   types: readonly EventType[],
+  includeDisarmed = false,
 ): boolean {
   if (camera && event.camera.id !== camera) return false;
+  if (event.armed === false && !includeDisarmed) return false;
   return types.length === 0 || types.includes(event.type);
 }
 

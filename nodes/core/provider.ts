@@ -104,6 +104,11 @@ export interface CameraEvent {
   raw: unknown;
   /** Persons in the picture, for clouds that recognise faces; absent elsewhere. */
   persons?: EventPerson[];
+  /**
+   * false when the cloud reports the event while its system is disarmed (Blink polls see clips
+   * after a disarm); event nodes drop those unless they ask for all. Absent: not applicable.
+   */
+  armed?: boolean;
 }
 
 export type EventListener = (event: CameraEvent) => void;

@@ -65,6 +65,11 @@ describe('npm start', function () {
       data: { id: string }[];
     };
     assert.equal(cams.data.length, 4);
+    // The simulated Blink account logs in without 2FA and lists its four devices.
+    const blink = (await (
+      await fetch(`${base}/camhub/accounts/camhub-demo-blink/cameras`)
+    ).json()) as { data: { id: string }[] };
+    assert.equal(blink.data.length, 4);
 
     // The demo's webhook secret lives only in the encrypted credentials file.
     const flowFile = fs.readFileSync(path.join(dir, 'flows.json'), 'utf8');
@@ -72,6 +77,7 @@ describe('npm start', function () {
     assert.doesNotMatch(flowFile, /authcode/);
     assert.match(credFile, /"\$"/);
     assert.doesNotMatch(credFile, /authcode/);
+    assert.doesNotMatch(flowFile, /owner@blink/);
 
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGINT');

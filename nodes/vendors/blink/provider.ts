@@ -1,0 +1,533 @@
+import { KeyedQueue, SingleFlight, sleep } from '../../core/async';
+import { BaseProvider } from '../../core/base-provider';
+import { CamhubError, errors, toCamhubError } from '../../core/errors';
+import type { Logger } from '../../core/log';
+import type {
+  ArmRequest,
+  ArmState,
+  AuthInput,
+  AuthStep,
+  CameraEvent,
+  CameraInfo,
+  Capabilities,
+  EventType,
+  PtzCommand,
+  SecretStore,
+  Snapshot,
+  StreamInfo,
+} from '../../core/provider';
+import { BlinkClient } from './client';
+import type {
+  BlinkCommandReply,
+  BlinkHomescreen,
+  BlinkHomescreenDevice,
+  BlinkKind,
+  BlinkMedia,
+} from './types';
+
+export interface BlinkTiming {
+  /** Between two media/changed polls of the account. */
+  pollIntervalMs: number;
+  /** Between two command status polls. */
+  commandPollMs: number;
+  /** How long a command may stay incomplete before the msg fails with TIMEOUT. */
+  commandTimeoutMs: number;
+  /** Least time between two commands sent to one network. */
+  commandSpacingMs: number;
+}
+
+export interface BlinkProviderOptions extends BlinkTiming {
+  baseUrl: string;
+  email: string;
+  password: string;
+  store: SecretStore;
+  log: Logger;
+  timeoutMs?: number;
+}
+
+/** The status code of a successful command (vendor-facts 1.4). */
+const COMMAND_OK = 908;
+/** Clips are looked for this far before the last poll, for clock skew and late uploads. */
+const POLL_OVERLAP_MS = 60_000;
+/** A clip created longer ago than this before the window is old news, even if unseen. */
+const EVENT_GRACE_MS = 5 * 60_000;
+const MAX_PAGES = 10;
+
+const CAPABILITIES: Capabilities = {
+  arm: true,
+  snapshot: true,
+  ptz: false,
+  zoom: false,
+  focus: false,
+  ptzDirections: [],
+  streamProtocols: ['immis', 'rtsps'],
+  streamQualities: ['main'],
+  battery: false,
+};
+
+const MODELS: Record<string, string> = {
+  catalina: 'Blink Outdoor',
+  white: 'Blink Indoor (gen 1)',
+  xt: 'Blink XT',
+  xt2: 'Blink XT2',
+  owl: 'Blink Mini',
+  hawk: 'Blink Outdoor 4',
+  lotus: 'Blink Video Doorbell',
+};
+
+interface DeviceRef {
+  id: number;
+  name: string;
+  kind: BlinkKind;
+  type: string;
+  network: number;
+  enabled: boolean;
+  online: boolean;
+  thumbnail: string | number | null;
+}
+
+interface NetworkRef {
+  id: number;
+  name: string;
+  armed: boolean;
+  hasSyncModule: boolean;
+}
+
+export type ArmScope = 'system' | 'camera';
+
+export function parseArmScope(scope: string | undefined): ArmScope {
+  if (scope === undefined || scope === '' || scope === 'system') return 'system';
+  if (scope === 'camera') return 'camera';
+  throw errors.invalidInput(
+    `Arm scope "${scope.slice(0, 20)}" does not exist on Blink: use "system" (the camera's whole network) or "camera" (this camera's motion detection).`,
+  );
+}
+
+/** pir is motion; a doorbell press is a button press; anything else (liveview, ...) is other. */
+export function mediaEventType(source: string | undefined): EventType {
+  const s = (source ?? '').toLowerCase();
+  if (s === 'pir') return 'motion';
+  if (/button|press|ring|doorbell/.test(s)) return 'doorbell';
+  return 'other';
+}
+
+export class BlinkProvider extends BaseProvider {
+  readonly vendor = 'blink';
+  readonly vendorLabel = 'Blink';
+  private readonly client: BlinkClient;
+  private readonly timing: BlinkTiming;
+  private readonly devices = new Map<string, DeviceRef>();
+  private readonly networks = new Map<number, NetworkRef>();
+  private readonly commands = new KeyedQueue();
+  private readonly lastCommand = new Map<number, number>();
+  private readonly snaps = new SingleFlight<Snapshot>();
+  private readonly abort = new AbortController();
+  private poller?: AbortController;
+  /** Clip ids already handled, with their creation time for pruning. Kept across poller restarts. */
+  private readonly seen = new Map<number, number>();
+  private lastPollAt?: number;
+  private emitAfter = 0;
+  private lastPollError = '';
+
+  constructor(opts: BlinkProviderOptions) {
+    super(opts.log);
+    this.timing = opts;
+    this.client = new BlinkClient({
+      baseUrl: opts.baseUrl,
+      email: opts.email,
+      password: opts.password,
+      store: opts.store,
+      log: opts.log,
+      timeoutMs: opts.timeoutMs,
+      onWaiting2fa: () => this.setState({ state: 'waiting2fa' }),
+    });
+    // Log in (or load the stored session) at deploy, so a 2FA request shows at once.
+    setImmediate(() => {
+      if (!this.closed) void this.listCameras().catch(() => undefined);
+    });
+  }
+
+  get http() {
+    return this.client.api;
+  }
+
+  async authStep(input: AuthInput): Promise<AuthStep> {
+    const code = (input.code ?? '').replace(/\s+/g, '');
+    if (code) {
+      if (!/^\d{4,8}$/.test(code)) {
+        throw errors.invalidInput('The 2FA code is the 4 to 8 digits Blink sent by SMS or email.');
+      }
+      await this.client.verify2fa(code);
+      await this.listCameras({ refresh: true });
+      return { state: 'connected', message: 'Logged in to Blink.' };
+    }
+    try {
+      if (input.action === 'login') await this.client.restartLogin();
+      await this.listCameras({ refresh: true });
+      return { state: 'connected', message: 'Logged in to Blink.' };
+    } catch (err) {
+      if (this.client.waiting2fa) {
+        const via = this.client.tsvMethods.join(' or ') || 'SMS or email';
+        return {
+          state: 'waiting2fa',
+          next: 'code',
+          message: `Blink sent a code by ${via}. Enter it here.`,
+        };
+      }
+      throw err;
+    }
+  }
+
+  // --- cameras -----------------------------------------------------------------------------------
+
+  private absorb(hs: BlinkHomescreen): void {
+    const syncOnline = new Map<number, boolean>();
+    for (const sm of hs.sync_modules ?? []) {
+      syncOnline.set(sm.network_id, (sm.status ?? 'online') !== 'offline');
+    }
+    for (const n of hs.networks ?? []) {
+      this.networks.set(n.id, {
+        id: n.id,
+        name: n.name ?? String(n.id),
+        armed: n.armed === true,
+        hasSyncModule: syncOnline.has(n.id),
+      });
+    }
+    const add = (d: BlinkHomescreenDevice, kind: BlinkKind) => {
+      if (typeof d?.id !== 'number' || typeof d.network_id !== 'number') return;
+      const status = (d.status ?? '').toLowerCase();
+      this.devices.set(String(d.id), {
+        id: d.id,
+        name: d.name || String(d.id),
+        kind,
+        type: d.type || (kind === 'owl' ? 'owl' : kind === 'doorbell' ? 'lotus' : 'camera'),
+        network: d.network_id,
+        enabled: d.enabled === true,
+        online: status !== 'offline' && syncOnline.get(d.network_id) !== false,
+        thumbnail: d.thumbnail ?? null,
+      });
+    };
+    for (const d of hs.cameras ?? []) add(d, 'camera');
+    for (const d of hs.owls ?? []) add(d, 'owl');
+    for (const d of hs.doorbells ?? []) add(d, 'doorbell');
+  }
+
+  protected async fetchCameras(): Promise<CameraInfo[]> {
+    const hs = await this.client.homescreen();
+    this.devices.clear();
+    this.absorb(hs);
+    return [...this.devices.values()].map((d) => ({
+      id: String(d.id),
+      name: d.name,
+      model: MODELS[d.type] ?? `Blink ${d.type}`,
+      vendor: this.vendor,
+      online: d.online,
+      capabilities: { ...CAPABILITIES, battery: d.type !== 'owl' && d.type !== 'white' },
+    }));
+  }
+
+  private async device(cameraId: string): Promise<{ cam: CameraInfo; ref: DeviceRef }> {
+    const cam = await this.getCamera(cameraId);
+    const ref = this.devices.get(cam.id);
+    if (!ref) throw errors.unknownCamera(cameraId, this.vendorLabel, []);
+    return { cam, ref };
+  }
+
+  // --- arm ---------------------------------------------------------------------------------------
+
+  /** A Mini without a sync module is its own system: its motion switch is its arm state. */
+  private armed(ref: DeviceRef, scope: ArmScope): boolean {
+    const net = this.networks.get(ref.network);
+    if (scope === 'camera' || !net?.hasSyncModule) return ref.enabled;
+    return net.armed;
+  }
+
+  async getArmState(cameraId: string, request: ArmRequest = {}): Promise<ArmState> {
+    return this.track(async () => {
+      const scope = parseArmScope(request.scope);
+      const { ref } = await this.device(cameraId);
+      this.absorb(await this.client.homescreen());
+      const now = this.devices.get(String(ref.id)) ?? ref;
+      return { armed: this.armed(now, scope), mode: null };
+    });
+  }
+
+  async setArmState(cameraId: string, request: ArmRequest): Promise<ArmState> {
+    return this.track(async () => {
+      const scope = parseArmScope(request.scope);
+      if (request.mode !== undefined) {
+        throw errors.notSupported(
+          `Blink has no modes ("${request.mode.slice(0, 40)}"): send "arm" or "disarm", and choose the scope in the node.`,
+          [],
+        );
+      }
+      const { cam, ref } = await this.device(cameraId);
+      const armed = request.armed === true;
+      const net = this.networks.get(ref.network);
+      const system = scope === 'system' && net?.hasSyncModule === true;
+      const what = system
+        ? `${armed ? 'Arming' : 'Disarming'} the Blink system "${net?.name ?? ref.network}"`
+        : `${armed ? 'Enabling' : 'Disabling'} motion detection of "${cam.name}"`;
+      await this.runCommand(ref.network, what, () =>
+        system
+          ? this.client.armNetwork(ref.network, armed, what)
+          : this.client.setMotion(ref.kind, ref.network, ref.id, armed, what),
+      );
+      // The output promises the cloud's state, so it is read back rather than assumed.
+      this.absorb(await this.client.homescreen(true));
+      const state = this.armed(this.devices.get(String(ref.id)) ?? ref, scope);
+      if (state !== armed) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${what}: Blink reported the command done, but still shows it ${state ? 'armed' : 'disarmed'}. Try again.`,
+        );
+      }
+      return { armed: state, mode: null };
+    });
+  }
+
+  /**
+   * Sends one command to a network and waits until Blink reports it done. Commands of one
+   * network go one at a time, spaced, because the sync module refuses overlapping ones.
+   */
+  private runCommand(
+    network: number,
+    what: string,
+    send: () => Promise<BlinkCommandReply>,
+  ): Promise<void> {
+    return this.commands.run(String(network), async () => {
+      const wait = (this.lastCommand.get(network) ?? 0) + this.timing.commandSpacingMs - Date.now();
+      if (wait > 0) await this.pause(wait);
+      const reply = await send();
+      this.lastCommand.set(network, Date.now());
+      if (typeof reply.id !== 'number') {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${what}: Blink accepted the request but sent no command id. Try again.`,
+        );
+      }
+      await this.waitForCommand(reply.network_id ?? network, reply.id, what);
+    });
+  }
+
+  private async waitForCommand(network: number, id: number, what: string): Promise<void> {
+    const deadline = Date.now() + this.timing.commandTimeoutMs;
+    for (;;) {
+      await this.pause(Math.min(this.timing.commandPollMs, Math.max(0, deadline - Date.now())));
+      const status = await this.client.commandStatus(network, id, what);
+      const code = status.status_code;
+      if (typeof code === 'number' && code !== COMMAND_OK) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${what}: Blink reports the command failed (${status.status_msg ?? 'no reason given'}, code ${code}). ` +
+            'Check the camera and its sync module in the Blink app, then try again.',
+          { vendorCode: String(code) },
+        );
+      }
+      if (status.complete === true) return;
+      if (Date.now() >= deadline) {
+        throw new CamhubError(
+          'TIMEOUT',
+          `${what}: the command did not complete within ${Math.round(this.timing.commandTimeoutMs / 1000)} s. ` +
+            'The sync module or camera may be offline or busy; check it in the Blink app and try again.',
+        );
+      }
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    try {
+      await sleep(ms, this.abort.signal);
+    } catch {
+      throw new CamhubError(
+        'NOT_CONFIGURED',
+        'The Blink account was closed (the flow was redeployed). Send the msg again.',
+      );
+    }
+  }
+
+  // --- snapshot, stream, PTZ -------------------------------------------------------------------
+
+  async snapshot(cameraId: string): Promise<Snapshot> {
+    return this.track(async () => {
+      const { cam, ref } = await this.device(cameraId);
+      // Two flows asking at once share one thumbnail command and one picture.
+      return this.snaps.run(cam.id, async () => {
+        const what = `Snapshot of "${cam.name}"`;
+        await this.runCommand(ref.network, what, () =>
+          this.client.requestThumbnail(ref.kind, ref.network, ref.id, what),
+        );
+        // The new thumbnail shows in the homescreen only once the command has completed.
+        this.absorb(await this.client.homescreen(true));
+        const now = this.devices.get(cam.id) ?? ref;
+        if (now.thumbnail === null || now.thumbnail === '') {
+          throw new CamhubError('CLOUD_ERROR', `${what}: Blink lists no thumbnail. Try again.`);
+        }
+        const url = await this.client.thumbnailUrl(now.thumbnail, {
+          network: now.network,
+          type: now.type,
+          id: now.id,
+        });
+        const shot = await this.client.image(url, what);
+        const isJpeg = shot.image.length > 3 && shot.image[0] === 0xff && shot.image[1] === 0xd8;
+        if (!isJpeg) {
+          throw new CamhubError(
+            'CLOUD_ERROR',
+            `${what}: Blink sent ${shot.contentType || 'data'} that is not a JPEG picture. Try again.`,
+          );
+        }
+        const ts = /(?:^|[^\d])(\d{10})(?:\D|$)/.exec(String(now.thumbnail));
+        const time = ts ? new Date(Number(ts[1]) * 1000) : new Date();
+        return { image: shot.image, contentType: 'image/jpeg', time: time.toISOString() };
+      });
+    });
+  }
+
+  async streamUrl(cameraId: string): Promise<StreamInfo> {
+    return this.track(async () => {
+      const { cam, ref } = await this.device(cameraId);
+      const reply = await this.client.liveview(
+        ref.kind,
+        ref.network,
+        ref.id,
+        `Live view of "${cam.name}"`,
+      );
+      const url = typeof reply.server === 'string' ? reply.server : '';
+      const protocol = url.startsWith('immis:')
+        ? 'immis'
+        : url.startsWith('rtsps:')
+          ? 'rtsps'
+          : url.startsWith('rtsp:')
+            ? 'rtsp'
+            : undefined;
+      if (!protocol) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `Live view of "${cam.name}": Blink sent no stream server. Try again.`,
+        );
+      }
+      const duration = Number(reply.duration);
+      return {
+        url,
+        protocol,
+        expiresAt:
+          Number.isFinite(duration) && duration > 0
+            ? new Date(Date.now() + duration * 1000).toISOString()
+            : null,
+      };
+    });
+  }
+
+  async ptz(cameraId: string, command: PtzCommand): Promise<void> {
+    return this.track(async () => {
+      const { cam } = await this.device(cameraId);
+      if (command.action === 'zoom') this.requireCapability(cam, (c) => c.zoom, 'zoom');
+      if (command.action === 'focus') this.requireCapability(cam, (c) => c.focus, 'focus');
+      this.requireCapability(cam, (c) => c.ptz, 'pan or tilt');
+    });
+  }
+
+  // --- events ----------------------------------------------------------------------------------
+
+  protected startEvents(): void {
+    const poller = new AbortController();
+    this.poller = poller;
+    // Clips from before this start are history, not events.
+    this.emitAfter = Math.floor(Date.now() / 1000) * 1000;
+    this.lastPollAt = undefined;
+    void this.pollLoop(poller.signal);
+  }
+
+  protected stopEvents(): void {
+    this.poller?.abort();
+    this.poller = undefined;
+  }
+
+  private async pollLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && !this.closed) {
+      let wait = this.timing.pollIntervalMs;
+      try {
+        await this.track(() => this.pollOnce(signal));
+        this.lastPollError = '';
+      } catch (err) {
+        const e = toCamhubError(err);
+        if (e.code === 'RATE_LIMITED' && e.retryAfterMs) wait = Math.max(wait, e.retryAfterMs);
+        // One line per new problem, not one every poll.
+        if (e.message !== this.lastPollError && !signal.aborted) {
+          this.lastPollError = e.message;
+          this.log.warn(`Polling Blink for events failed: ${e.message}`);
+        }
+      }
+      try {
+        await sleep(wait, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private async pollOnce(signal: AbortSignal): Promise<void> {
+    const started = Date.now();
+    const since = (this.lastPollAt ?? this.emitAfter) - POLL_OVERLAP_MS;
+    const fresh: BlinkMedia[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const res = await this.client.mediaChanged(since, page);
+      const media = Array.isArray(res.media) ? res.media : [];
+      for (const m of media) {
+        if (typeof m?.id !== 'number' || this.seen.has(m.id)) continue;
+        const created = Date.parse(m.created_at ?? '');
+        this.seen.set(m.id, Number.isNaN(created) ? started : created);
+        const oldest = Math.max(this.emitAfter, since - EVENT_GRACE_MS);
+        if (!m.deleted && !Number.isNaN(created) && created >= oldest) fresh.push(m);
+      }
+      if (media.length === 0 || media.length < (res.limit ?? 25)) break;
+    }
+    if (signal.aborted) return;
+    this.lastPollAt = started;
+    for (const [id, created] of this.seen) {
+      if (created < since - 2 * EVENT_GRACE_MS) this.seen.delete(id);
+    }
+    if (fresh.length === 0) return;
+    // Names, and whether the network is armed, as of now.
+    this.absorb(await this.client.homescreen());
+    if (signal.aborted) return;
+    fresh.sort((a, b) => Date.parse(a.created_at ?? '') - Date.parse(b.created_at ?? ''));
+    for (const m of fresh) this.emit(this.toEvent(m));
+  }
+
+  private toEvent(m: BlinkMedia): CameraEvent {
+    const byId = m.device_id !== undefined ? this.devices.get(String(m.device_id)) : undefined;
+    const ref =
+      byId ?? [...this.devices.values()].find((d) => d.name === m.device_name && m.device_name);
+    const type = mediaEventType(m.source);
+    const event: CameraEvent = {
+      vendor: this.vendor,
+      camera: {
+        id: ref ? String(ref.id) : String(m.device_id ?? ''),
+        name: ref?.name ?? m.device_name ?? String(m.device_id ?? ''),
+      },
+      type,
+      time: new Date(Date.parse(m.created_at ?? '')).toISOString(),
+      eventId: String(m.id),
+      raw: {
+        id: m.id,
+        created_at: m.created_at,
+        device: m.device,
+        device_id: m.device_id,
+        device_name: m.device_name,
+        network_id: m.network_id,
+        source: m.source,
+        type: m.type,
+      },
+    };
+    // A doorbell rings whatever the arm state; motion counts only while the system is armed.
+    if (type === 'motion' && ref) event.armed = this.armed(ref, 'system');
+    return event;
+  }
+
+  protected closeClient(): void {
+    this.abort.abort();
+    this.poller?.abort();
+    this.client.close();
+  }
+}
