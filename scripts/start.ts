@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAll } from '../simulator';
+import { ARLO_IDS, ARLO_USER } from '../simulator/arlo';
 import { demoAuthcode, demoFlows, demoNetatmoSecret, readExamples } from './demo-flows';
 
 const NETATMO_CLIENT_ID = 'camhub-demo';
@@ -115,9 +116,15 @@ async function main(): Promise<void> {
     {
       reolink: { authcode },
       netatmo: { clientId: NETATMO_CLIENT_ID, clientSecret: netatmoSecret },
+      // The simulated Arlo account's own login; its simulator asks for no 2FA unless told to.
+      arlo: { email: ARLO_USER.email, password: ARLO_USER.password },
     },
-    // The simulated cloud can reach this Node-RED, so the demo uses the signed webhook.
-    { netatmo: { webhookUrl: `${editorUrl}camhub/netatmo/camhub-demo-netatmo` } },
+    {
+      // The simulated cloud can reach this Node-RED, so the demo uses the signed webhook.
+      netatmo: { webhookUrl: `${editorUrl}camhub/netatmo/camhub-demo-netatmo` },
+      // Arlo's second (auth) host.
+      arlo: sims.accountConfigs.arlo ?? {},
+    },
   );
   if (fresh) {
     const res = await fetch(`${editorUrl}flows`, {
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
       console.error(`Connecting the demo Netatmo account failed: ${String(err)}`);
     }
   }
+  if (sims.urls.arlo && accounts.arlo) startArloDemoEvents(sims.urls.arlo);
   console.log(`\ncamhub demo is running. Open the editor: ${editorUrl}`);
   console.log(`The dashboard: ${editorUrl}dashboard`);
   console.log(
@@ -221,6 +229,27 @@ function startDemoNetatmoEvents(simUrl: string): void {
     { camera: '70:ee:50:00:00:01', type: 'person', known: true },
     { camera: '70:ee:50:00:00:03', type: 'doorbell' },
     { camera: '70:ee:50:00:00:02', type: 'vehicle' },
+  ];
+  let i = 0;
+  const timer = setInterval(
+    () => {
+      fetch(`${simUrl}/_sim/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(events[i++ % events.length]),
+      }).catch(() => undefined);
+    },
+    Number(process.env.CAMHUB_DEMO_EVENT_MS || 20_000),
+  );
+  timer.unref();
+}
+
+/** Motion, a person or the doorbell at a simulated Arlo camera every 20 s. */
+function startArloDemoEvents(simUrl: string): void {
+  const events = [
+    { camera: ARLO_IDS.frontDoor, type: 'motion' },
+    { camera: ARLO_IDS.garage, type: 'person' },
+    { camera: ARLO_IDS.doorbell, type: 'doorbell' },
   ];
   let i = 0;
   const timer = setInterval(

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ARLO_IDS, ARLO_USER, startArloSim, type ArloSim } from '../../simulator/arlo';
 import {
   collect,
@@ -6,6 +8,7 @@ import {
   helper,
   getNode,
   load,
+  NODES,
   nextCaught,
   nextMessage,
   redeploy,
@@ -573,5 +576,56 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.equal(err.code, 'NOT_CONFIGURED');
       assert.match(err.message, /email or password/);
     });
+  });
+});
+
+describe('Arlo flagship example', function () {
+  let sim: ArloSim;
+  before(async () => {
+    sim = await startArloSim({ snapDelayMs: 30 });
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(() => freshStateDir());
+  afterEach(async () => {
+    await unload();
+  });
+
+  it('runs unchanged on the simulated account: motion while armed -> snapshot', async () => {
+    const file = path.join(
+      __dirname,
+      '../../examples/04 - Arlo motion while armed, snapshot, notify.json',
+    );
+    const example = JSON.parse(readFileSync(file, 'utf8')) as FlowNode[];
+    const nodes = example
+      .filter((n) => n.type !== 'file' && n.type !== 'debug')
+      .map((n) =>
+        n.type === 'camhub-arlo'
+          ? { ...n, baseUrl: sim.url, authUrl: sim.authUrl }
+          : n.type === 'camhub-snapshot'
+            ? { ...n, wires: [['h1']] }
+            : n,
+      );
+    const acc = example.find((n) => n.type === 'camhub-arlo')!.id;
+    // The example uses core switch and change nodes, which the test runtime does not preload.
+    const core = path.dirname(require.resolve('@node-red/nodes/package.json'));
+    await helper.load(
+      [
+        ...NODES,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(path.join(core, 'core/function/10-switch.js')),
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(path.join(core, 'core/function/15-change.js')),
+      ],
+      [...nodes, { id: 'h1', type: 'helper', z: example[0].id }],
+      { [acc]: { email: ARLO_USER.email, password: ARLO_USER.password } },
+    );
+    await until('the stream', () => sim.bus.connections.mqtt === 1 && sim.state.publishing(U.base));
+    const out = nextMessage('h1');
+    sim.trigger(U.frontDoor, 'motion');
+    const msg = await out;
+    assert.ok(Buffer.isBuffer(msg.payload));
+    assert.equal((msg.camera as { id: string }).id, U.frontDoor);
   });
 });
