@@ -59,10 +59,10 @@ describe('example flows', function () {
   it('are valid flows that share one demo account per vendor', () => {
     const { flows, accounts } = demoFlows(
       readExamples(EXAMPLES),
-      { reolink: sim.url, netatmo: 'http://127.0.0.1:1' },
+      { reolink: sim.url, netatmo: 'http://127.0.0.1:1', arlo: 'http://127.0.0.1:2' },
       {},
     );
-    assert.deepEqual(Object.keys(accounts).sort(), ['netatmo', 'reolink']);
+    assert.deepEqual(Object.keys(accounts).sort(), ['arlo', 'netatmo', 'reolink']);
     const ids = flows.map((n) => n.id);
     assert.equal(new Set(ids).size, ids.length, 'node ids are unique across examples');
     for (const n of flows) {

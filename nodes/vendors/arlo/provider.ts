@@ -441,11 +441,14 @@ export class ArloProvider extends BaseProvider {
       }
     }
     if (p.action === 'logout') {
-      // Ended elsewhere: the cloud closes the stream next, and the reconnect logs in again (a
-      // trusted browser skips 2FA). Restarting here would leave this packet unacknowledged, and
-      // the broker would hand it to us again after every reconnect.
+      // Ended elsewhere: reconnect, which logs in again (a trusted browser skips 2FA). Not from
+      // inside this handler: the packet must be acknowledged first, or the broker hands it to us
+      // again after the reconnect.
       this.log.warn('Arlo ended the session (signed out elsewhere); signing in again.');
       this.client.dropSession();
+      setImmediate(() => {
+        if (!this.closed) this.stream?.restart();
+      });
       return;
     }
     for (const event of this.toEvents(p)) {
