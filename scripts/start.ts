@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAll } from '../simulator';
+import { ARLO_IDS, ARLO_USER } from '../simulator/arlo';
 import {
   DEMO_BLINK_EMAIL,
   demoAuthcode,
@@ -128,9 +129,15 @@ async function main(): Promise<void> {
       reolink: { authcode },
       netatmo: { clientId: NETATMO_CLIENT_ID, clientSecret: netatmoSecret },
       blink: { email: DEMO_BLINK_EMAIL, password: blinkPassword },
+      // The simulated Arlo account's own login; its simulator asks for no 2FA unless told to.
+      arlo: { email: ARLO_USER.email, password: ARLO_USER.password },
     },
-    // The simulated cloud can reach this Node-RED, so the demo uses the signed webhook.
-    { netatmo: { webhookUrl: `${editorUrl}camhub/netatmo/camhub-demo-netatmo` } },
+    {
+      // The simulated cloud can reach this Node-RED, so the demo uses the signed webhook.
+      netatmo: { webhookUrl: `${editorUrl}camhub/netatmo/camhub-demo-netatmo` },
+      // Arlo's second (auth) host.
+      arlo: sims.accountConfigs.arlo ?? {},
+    },
   );
   if (fresh) {
     const res = await fetch(`${editorUrl}flows`, {
@@ -166,6 +173,7 @@ async function main(): Promise<void> {
     }
   }
   if (sims.urls.blink) startDemoEvents(sims.urls.blink, BLINK_DEMO_EVENTS);
+  if (sims.urls.arlo && accounts.arlo) startDemoEvents(sims.urls.arlo, ARLO_DEMO_EVENTS);
   console.log(`\ncamhub demo is running. Open the editor: ${editorUrl}`);
   console.log(`The dashboard: ${editorUrl}dashboard`);
   console.log(
@@ -257,6 +265,13 @@ function startDemoEvents(simUrl: string, events: Record<string, unknown>[]): voi
   );
   timer.unref();
 }
+
+/** Motion, a person and a doorbell press at the simulated Arlo devices in turn. */
+const ARLO_DEMO_EVENTS = [
+  { camera: ARLO_IDS.frontDoor, type: 'motion' },
+  { camera: ARLO_IDS.garage, type: 'person' },
+  { camera: ARLO_IDS.doorbell, type: 'doorbell' },
+];
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

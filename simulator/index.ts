@@ -1,3 +1,4 @@
+import { startArloSim } from './arlo';
 import { startBlinkSim } from './blink';
 import { startNetatmoSim } from './netatmo';
 import { startReolinkSim } from './reolink';
@@ -5,6 +6,8 @@ import { startReolinkSim } from './reolink';
 export interface RunningSim {
   name: string;
   url: string;
+  /** Settings an account node needs besides baseUrl (e.g. a second host), for the demo. */
+  accountConfig?: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -15,8 +18,29 @@ export interface VendorSimEntry {
   start(port: number, env: NodeJS.ProcessEnv): Promise<RunningSim>;
 }
 
-// One entry per vendor; Arlo takes offset 2.
+// One entry per vendor.
 export const VENDOR_SIMS: readonly VendorSimEntry[] = [
+  {
+    name: 'arlo',
+    portOffset: 2,
+    // Three listeners: API host on the base port, auth host +10 and MQTT broker +20 above it.
+    async start(port, env) {
+      const sim = await startArloSim({
+        port,
+        authPort: port === 0 ? 0 : port + 10,
+        mqttPort: port === 0 ? 0 : port + 20,
+        mfa: env.CAMHUB_SIM_ARLO_MFA === '1',
+        transport: env.CAMHUB_SIM_ARLO_TRANSPORT === 'sse' ? 'sse' : 'mqtt',
+        multiLocation: env.CAMHUB_SIM_ARLO_V3 === '1',
+      });
+      return {
+        name: 'arlo',
+        url: sim.url,
+        accountConfig: { authUrl: sim.authUrl },
+        close: () => sim.close(),
+      };
+    },
+  },
   {
     name: 'blink',
     portOffset: 1,
@@ -74,6 +98,8 @@ export interface AllSims {
   sims: RunningSim[];
   /** URL of each simulator by vendor name. */
   urls: Record<string, string>;
+  /** Extra account settings by vendor name (see RunningSim.accountConfig). */
+  accountConfigs: Record<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -81,7 +107,7 @@ function basePortFrom(env: NodeJS.ProcessEnv): number {
   const raw = env.CAMHUB_SIM_PORT;
   if (raw === undefined || raw === '') return DEFAULT_BASE_PORT;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535 - 10) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535 - 30) {
     throw new RangeError(`CAMHUB_SIM_PORT must be a port number, got ${raw}`);
   }
   return port;
@@ -108,6 +134,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<AllSims> 
   return {
     sims,
     urls: Object.fromEntries(sims.map((s) => [s.name, s.url])),
+    accountConfigs: Object.fromEntries(sims.map((s) => [s.name, s.accountConfig ?? {}])),
     close: closeAll,
   };
 }

@@ -71,6 +71,9 @@ export function parseArmPayload(payload: unknown): ArmAction {
     if (typeof armed === 'boolean') return { kind: 'set', request: { armed } };
     if (typeof mode === 'string' && mode.trim() && mode.length <= 100)
       return { kind: 'set', request: { mode: mode.trim() } };
+    // A camera event wired straight in asks "is this camera armed?" (the flagship flow).
+    if (typeof own(payload, 'vendor') === 'string' && typeof own(payload, 'type') === 'string')
+      return { kind: 'status' };
   }
   throw errors.invalidInput(
     `msg.payload ${describe(payload)} is not an arm command: send "arm", "disarm", true, false, "status" or a mode name.`,

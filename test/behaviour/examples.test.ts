@@ -57,9 +57,14 @@ describe('example flows', function () {
   });
 
   it('are valid flows that share one demo account per vendor', () => {
-    const urls = { reolink: sim.url, blink: 'http://127.0.0.1:9', netatmo: 'http://127.0.0.1:1' };
+    const urls = {
+      reolink: sim.url,
+      blink: 'http://127.0.0.1:9',
+      netatmo: 'http://127.0.0.1:1',
+      arlo: 'http://127.0.0.1:2',
+    };
     const { flows, accounts } = demoFlows(readExamples(EXAMPLES), urls, {});
-    assert.deepEqual(Object.keys(accounts).sort(), ['blink', 'netatmo', 'reolink']);
+    assert.deepEqual(Object.keys(accounts).sort(), ['arlo', 'blink', 'netatmo', 'reolink']);
     const ids = flows.map((n) => n.id);
     assert.equal(new Set(ids).size, ids.length, 'node ids are unique across examples');
     for (const n of flows) {

@@ -55,6 +55,10 @@ describe('msg contract parsing', () => {
     assert.deepEqual(parseArmPayload('status'), { kind: 'status' });
     assert.deepEqual(parseArmPayload('Home'), { kind: 'set', request: { mode: 'Home' } });
     assert.deepEqual(parseArmPayload({ armed: true }), { kind: 'set', request: { armed: true } });
+    // The payload of a camhub event node: the flagship flow wires events straight into arm.
+    assert.deepEqual(parseArmPayload({ vendor: 'arlo', type: 'motion', camera: { id: 'x' } }), {
+      kind: 'status',
+    });
     for (const bad of [1, NaN, [], {}, { armed: 'yes' }, 'x'.repeat(101)]) {
       assert.equal(
         code(() => parseArmPayload(bad)),

@@ -1,0 +1,138 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { Aedes } from 'aedes';
+import type { ArloDeviceSeed } from './devices';
+import type { ArloState } from './state';
+
+/** Client ids look like user_<userId>_<10 digits>, as the web app makes them. */
+const CLIENT_ID = /^user_(.+)_\d{10}$/;
+
+export interface PublishedPacket {
+  time: string;
+  topic: string;
+  packet: Record<string, unknown>;
+  /** False when the base was not subscribed, so nothing went out. */
+  delivered: boolean;
+}
+
+interface AuthError extends Error {
+  returnCode: number;
+}
+
+function authError(code: number): AuthError {
+  return Object.assign(new Error('not authorized'), { returnCode: code });
+}
+
+/**
+ * The account's event stream, both ways the real cloud offers it: an MQTT broker (aedes) on
+ * 127.0.0.1 and SSE connections on the API host. Every packet goes to both, as the cloud does
+ * not know which one a client reads.
+ */
+export class ArloBus {
+  private broker: Aedes | undefined;
+  private tcp: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly sse = new Set<ServerResponse>();
+  readonly log: PublishedPacket[] = [];
+  mqttUrl = '';
+
+  constructor(private readonly state: ArloState) {}
+
+  async start(port = 0): Promise<string> {
+    const broker = await Aedes.createBroker({
+      authenticate: (client, username, password, cb) => {
+        const m = CLIENT_ID.exec(client.id ?? '');
+        const token = password ? password.toString('utf8') : '';
+        const ok =
+          m !== null &&
+          m[1] === this.state.user.userId &&
+          username === this.state.user.userId &&
+          this.state.session(token) !== undefined;
+        if (ok) cb(null, true);
+        else cb(authError(m ? 4 : 2), false);
+      },
+      authorizeSubscribe: (_client, sub, cb) => {
+        if (this.mayRead(sub.topic)) cb(null, sub);
+        else cb(new Error(`topic ${sub.topic} is not allowed`), null);
+      },
+      authorizePublish: (_client, _packet, cb) => cb(new Error('clients do not publish')),
+    });
+    const tcp = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      broker.handle(socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.broker = broker;
+    this.tcp = tcp;
+    this.mqttUrl = `mqtt://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+    return this.mqttUrl;
+  }
+
+  private mayRead(topic: string): boolean {
+    if (topic.startsWith(`u/${this.state.user.userId}/`)) return true;
+    const xc = this.state.gateways().map((g) => g.xCloudId);
+    return xc.some((x) => topic.startsWith(`d/${x}/out/`));
+  }
+
+  addSse(res: ServerResponse): void {
+    this.sse.add(res);
+    res.on('close', () => this.sse.delete(res));
+  }
+
+  get connections(): { sse: number; mqtt: number } {
+    return { sse: this.sse.size, mqtt: this.broker?.connectedClients ?? 0 };
+  }
+
+  /** A packet from a base station (or about one of its devices): only while it is subscribed. */
+  fromDevice(gateway: ArloDeviceSeed, resource: string, packet: Record<string, unknown>): boolean {
+    const delivered = this.state.publishing(gateway.deviceId);
+    this.send(`d/${gateway.xCloudId}/out/${resource}`, packet, delivered);
+    return delivered;
+  }
+
+  /** A packet from the cloud itself (logout, library, location modes): always sent. */
+  toUser(subtopic: string, packet: Record<string, unknown>): void {
+    this.send(`u/${this.state.user.userId}/in/${subtopic}`, packet, true);
+  }
+
+  private send(topic: string, packet: Record<string, unknown>, delivered: boolean): void {
+    this.log.push({ time: new Date().toISOString(), topic, packet, delivered });
+    if (this.log.length > 2000) this.log.shift();
+    if (!delivered) return;
+    const text = JSON.stringify(packet);
+    for (const res of this.sse) res.write(`event: message\ndata: ${text}\n\n`);
+    this.broker?.publish(
+      {
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from(text),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
+      () => undefined,
+    );
+  }
+
+  /** Cuts every SSE and MQTT connection, as a cloud-side network blip does. */
+  drop(): void {
+    for (const res of this.sse) res.destroy();
+    this.sse.clear();
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.drop();
+    const tcp = this.tcp;
+    const broker = this.broker;
+    this.tcp = undefined;
+    this.broker = undefined;
+    if (tcp) await new Promise<void>((r) => tcp.close(() => r()));
+    if (broker) await new Promise<void>((r) => broker.close(() => r()));
+  }
+}

@@ -1,0 +1,387 @@
+import { randomUUID } from 'node:crypto';
+import { SimControlError, SimServer } from '../common';
+import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry, SimReply } from '../common';
+import { hmsOk, registerApiRoutes } from './api-routes';
+import { registerAuthRoutes } from './auth-routes';
+import { ArloBus } from './bus';
+import type { ArloDeviceSeed } from './devices';
+import { ArloState } from './state';
+import type { AccountFlags, LibraryItem, Transport } from './state';
+
+export * from './devices';
+export { ArloState, FACTORS } from './state';
+export type { AccountFlags, FactorType, Transport } from './state';
+export type { PublishedPacket } from './bus';
+
+export interface ArloSimOptions {
+  /** API host (myapi) port; 0 or omitted: ephemeral. */
+  port?: number;
+  /** Auth host (ocapi) port. */
+  authPort?: number;
+  /** MQTT broker port. */
+  mqttPort?: number;
+  /** Token lifetime; the real one is about 2 h. */
+  tokenTtlSec?: number;
+  /** A base station's event subscription lapses this long after the last renewal. */
+  subscriptionTtlMs?: number;
+  eventDelayMs?: number;
+  snapDelayMs?: number;
+  snapshotUrlTtlSec?: number;
+  /** An unopened stream URL dies after this; about 30 s on the real cloud. */
+  streamTtlMs?: number;
+  mfa?: boolean;
+  transport?: Transport;
+  multiLocation?: boolean;
+  devices?: readonly ArloDeviceSeed[];
+}
+
+export const ARLO_EVENT_TYPES = [
+  'motion',
+  'audio',
+  'doorbell',
+  'person',
+  'vehicle',
+  'animal',
+] as const;
+export type ArloSimEvent = (typeof ARLO_EVENT_TYPES)[number];
+
+export interface ArloSim {
+  /** API host base URL (the config node's baseUrl). */
+  readonly url: string;
+  /** Auth host base URL (the config node's authUrl). */
+  readonly authUrl: string;
+  readonly mqttUrl: string;
+  readonly server: SimServer;
+  readonly auth: SimServer;
+  readonly state: ArloState;
+  readonly bus: ArloBus;
+  setAccount(flags: Partial<AccountFlags>): void;
+  /** The last one-time code the account was sent for a factor. */
+  lastOtp(type: 'EMAIL' | 'SMS'): string | undefined;
+  approvePush(): number;
+  expireTokens(): void;
+  logoutElsewhere(): void;
+  dropStream(): void;
+  ignoreNextCommand(gatewayId: string): void;
+  trigger(cameraId: string, type: ArloSimEvent): { delivered: boolean };
+  /** Changes the mode as another app would; silent: no event on the stream. */
+  setModeElsewhere(mode: string, options?: { target?: string; silent?: boolean }): void;
+  setOnline(id: string, online: boolean): void;
+  addFault(spec: FaultSpec): QueuedFault;
+  requests(filter?: RequestFilter): RequestLogEntry[];
+  clearRequests(): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** What Cloudflare sends in front of Arlo: a text body and no Retry-After. */
+function edgeReply(status: number): SimReply | undefined {
+  if (status === 403)
+    return {
+      status,
+      body: 'Unknown error has occurred',
+      headers: { 'Content-Type': 'text/plain' },
+    };
+  if (status === 429)
+    return { status, body: 'Too Many Requests', headers: { 'Content-Type': 'text/plain' } };
+  return undefined;
+}
+
+export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSim> {
+  const state = new ArloState({
+    seed: options.devices,
+    tokenTtlSec: options.tokenTtlSec ?? 7200,
+    subscriptionTtlMs: options.subscriptionTtlMs ?? 60_000,
+    flags: {
+      mfa: options.mfa ?? false,
+      transport: options.transport ?? 'mqtt',
+      multiLocation: options.multiLocation ?? false,
+    },
+  });
+  const bus = new ArloBus(state);
+
+  const known = (id: string) => {
+    const d = state.devices.get(id);
+    if (!d) throw new SimControlError(404, `unknown device ${id}`);
+    return d;
+  };
+
+  const sim = {} as ArloSim;
+  const trigger = (cameraId: string, type: string): { delivered: boolean } => {
+    const d = known(cameraId);
+    if (!(ARLO_EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new SimControlError(400, `type must be one of ${ARLO_EVENT_TYPES.join(', ')}`);
+    }
+    if (d.seed.deviceType !== 'camera' && d.seed.deviceType !== 'doorbell') {
+      throw new SimControlError(400, `${cameraId} is a ${d.seed.deviceType}, not a camera`);
+    }
+    const gateway = state.devices.get(d.seed.parentId)?.seed ?? d.seed;
+    const transId = () => `${gateway.deviceId}!${randomUUID()}`;
+    if (type === 'doorbell') {
+      if (d.seed.deviceType !== 'doorbell')
+        throw new SimControlError(400, `${cameraId} is not a doorbell`);
+      return {
+        delivered: bus.fromDevice(gateway, `doorbells/${cameraId}`, {
+          action: 'is',
+          from: gateway.deviceId,
+          resource: `doorbells/${cameraId}`,
+          transId: transId(),
+          properties: { buttonPressed: true },
+        }),
+      };
+    }
+    const property = type === 'audio' ? 'audioDetected' : 'motionDetected';
+    const delivered = bus.fromDevice(gateway, `cameras/${cameraId}`, {
+      action: 'is',
+      from: gateway.deviceId,
+      resource: `cameras/${cameraId}`,
+      transId: transId(),
+      properties: { [property]: true },
+    });
+    if (type === 'person' || type === 'vehicle' || type === 'animal') {
+      // Smart notifications label the recording that the motion started.
+      const now = Date.now();
+      const item: LibraryItem = {
+        deviceId: cameraId,
+        name: String(now),
+        utcCreatedDate: now,
+        localCreatedDate: now,
+        reason: 'motionRecord',
+        objCategory: type[0].toUpperCase() + type.slice(1),
+        contentType: 'video/mp4',
+        mediaDurationSecond: 12,
+        presignedContentUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
+        presignedThumbnailUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
+      };
+      state.library.push(item);
+      if (delivered)
+        bus.toUser('library/add', {
+          action: 'add',
+          resource: 'library',
+          transId: transId(),
+          properties: item,
+        });
+    }
+    return { delivered };
+  };
+
+  const setModeElsewhere = (mode: string, opts: { target?: string; silent?: boolean } = {}) => {
+    if (state.flags.multiLocation) {
+      if (!state.v3Modes().some((m) => m.mode === mode))
+        throw new SimControlError(400, `unknown v3 mode ${mode}`);
+      state.v3 = { mode, revision: state.v3.revision + 1 };
+      if (!opts.silent) {
+        bus.toUser('automation/activeMode', {
+          action: 'is',
+          resource: 'automation/activeMode',
+          properties: { locationId: state.location.locationId, mode, revision: state.v3.revision },
+        });
+      }
+      return;
+    }
+    const target =
+      opts.target ?? state.gateways().find((g) => g.deviceType === 'basestation')?.deviceId ?? '';
+    known(target);
+    if (state.v1Active.has(target)) state.v1Active.set(target, mode);
+    else state.v2Active.set(target, mode);
+  };
+
+  const server = new SimServer({
+    name: 'arlo',
+    port: options.port,
+    hooks: {
+      devices: () =>
+        [...state.devices.values()].map((d) => ({
+          ...d.seed,
+          online: d.online,
+          ignoreNext: d.ignoreNext,
+          mode: state.v2Active.get(d.seed.deviceId) ?? state.v1Active.get(d.seed.deviceId),
+        })),
+      setOnline: (id, online) => {
+        const d = state.devices.get(id);
+        if (!d) return false;
+        d.online = online;
+        return true;
+      },
+      reset: () => {
+        state.reset();
+        bus.drop();
+        auth.reset();
+      },
+      trigger: (event) => trigger(String(event.camera ?? ''), String(event.type ?? 'motion')),
+      faultReply: edgeReply,
+      notFound: (_req, res) =>
+        res.json(404, { success: false, data: { error: '404', message: 'Not found' } }),
+    },
+  });
+  const auth = new SimServer({
+    name: 'arlo-auth',
+    port: options.authPort,
+    hooks: {
+      faultReply: edgeReply,
+      notFound: (_req, res) =>
+        res.json(404, { meta: { code: 404, error: 404, message: 'Not found' } }),
+    },
+  });
+
+  const c = server; // control routes live on the API host
+  c.route('POST', '/_sim/account', (req, res) => {
+    const b = req.json() as Partial<AccountFlags>;
+    if (b.transport !== undefined && b.transport !== 'mqtt' && b.transport !== 'sse') {
+      throw new SimControlError(400, 'transport must be mqtt or sse');
+    }
+    sim.setAccount(b);
+    res.json(200, state.flags);
+  });
+  c.route('GET', '/_sim/auth', (_req, res) =>
+    res.json(200, {
+      flags: state.flags,
+      lastOtp: state.lastOtp,
+      pending: [...state.factorAuths.values()].map((p) => ({
+        factorType: p.factorType,
+        approved: p.approved,
+        used: p.used,
+      })),
+      trustedBrowsers: state.trustedBrowsers.size,
+      logins: state.logins,
+    }),
+  );
+  c.route('POST', '/_sim/auth/approve', (_req, res) =>
+    res.json(200, { approved: sim.approvePush() }),
+  );
+  c.route('POST', '/_sim/auth/untrust', (_req, res) => {
+    state.trustedBrowsers.clear();
+    res.json(200, { ok: true });
+  });
+  c.route('POST', '/_sim/token/expire', (_req, res) => {
+    sim.expireTokens();
+    res.json(200, { ok: true });
+  });
+  c.route('POST', '/_sim/logout', (_req, res) => {
+    sim.logoutElsewhere();
+    res.json(200, { ok: true });
+  });
+  c.route('POST', '/_sim/stream/drop', (_req, res) => {
+    sim.dropStream();
+    res.json(200, { ok: true });
+  });
+  c.route('GET', '/_sim/stream', (_req, res) =>
+    res.json(200, {
+      connections: bus.connections,
+      subscriptions: Object.fromEntries(
+        [...state.subscriptions].map(([id, until]) => [id, Math.max(0, until - Date.now())]),
+      ),
+      published: bus.log.slice(-50),
+    }),
+  );
+  c.route('POST', '/_sim/devices/:id/ignore-next', (req, res) => {
+    sim.ignoreNextCommand(req.params.id);
+    res.json(200, { ok: true });
+  });
+  c.route('POST', '/_sim/modes', (req, res) => {
+    const b = req.json() as { mode?: unknown; target?: unknown; silent?: unknown };
+    if (typeof b.mode !== 'string') throw new SimControlError(400, 'mode must be a string');
+    setModeElsewhere(b.mode, {
+      target: typeof b.target === 'string' ? b.target : undefined,
+      silent: b.silent === true,
+    });
+    res.json(200, { ok: true, v3: state.v3 });
+  });
+  c.route('POST', '/_sim/streams/played', (req, res) => {
+    const b = req.json() as { url?: unknown };
+    const s = [...state.streams.values()].find(
+      (x) => x.url === b.url && x.expiresAtMs > Date.now(),
+    );
+    if (!s)
+      throw new SimControlError(404, 'no live stream with that URL (expired or never issued)');
+    s.opened = true;
+    hmsOk(res, { opened: true });
+  });
+  c.route('GET', '/_sim/streams', (_req, res) =>
+    res.json(
+      200,
+      [...state.streams.values()].map((s) => ({
+        ...s,
+        live: s.opened || s.expiresAtMs > Date.now(),
+      })),
+    ),
+  );
+
+  registerAuthRoutes(auth, state);
+  registerApiRoutes({
+    server,
+    state,
+    bus,
+    eventDelayMs: options.eventDelayMs ?? 20,
+    snapDelayMs: options.snapDelayMs ?? 60,
+    snapshotUrlTtlSec: options.snapshotUrlTtlSec ?? 600,
+    streamTtlMs: options.streamTtlMs ?? 30_000,
+    rtspHost: '127.0.0.1',
+    rtspPort: 443,
+  });
+
+  try {
+    await bus.start(options.mqttPort ?? 0);
+    await server.start();
+    await auth.start();
+  } catch (err) {
+    await Promise.allSettled([bus.close(), server.close(), auth.close()]);
+    throw err;
+  }
+
+  Object.assign(sim, {
+    url: server.url,
+    authUrl: auth.url,
+    mqttUrl: bus.mqttUrl,
+    server,
+    auth,
+    state,
+    bus,
+    setAccount: (flags: Partial<AccountFlags>) => {
+      for (const k of ['mfa', 'multiLocation'] as const)
+        if (typeof flags[k] === 'boolean') state.flags[k] = flags[k];
+      if (flags.transport === 'mqtt' || flags.transport === 'sse')
+        state.flags.transport = flags.transport;
+    },
+    lastOtp: (type: 'EMAIL' | 'SMS') => state.lastOtp[type],
+    approvePush: () => {
+      let n = 0;
+      for (const p of state.factorAuths.values()) {
+        if (p.factorType === 'PUSH' && !p.used && !p.approved) {
+          p.approved = true;
+          n++;
+        }
+      }
+      return n;
+    },
+    expireTokens: () => state.expireTokens(),
+    logoutElsewhere: () => {
+      bus.toUser('userSession/disconnect', { action: 'logout' });
+      state.tokens.clear();
+      void server.sleep(20).then(() => bus.drop());
+    },
+    dropStream: () => bus.drop(),
+    ignoreNextCommand: (id: string) => {
+      known(id).ignoreNext = true;
+    },
+    trigger,
+    setModeElsewhere,
+    setOnline: (id: string, online: boolean) => {
+      known(id).online = online;
+    },
+    addFault: (spec: FaultSpec) => server.addFault(spec),
+    requests: (filter?: RequestFilter) =>
+      [...auth.requests(filter), ...server.requests(filter)].sort((a, b) =>
+        a.time.localeCompare(b.time),
+      ),
+    clearRequests: () => {
+      server.clearRequests();
+      auth.clearRequests();
+    },
+    reset: () => server.reset(),
+    close: async () => {
+      await Promise.allSettled([bus.close(), server.close(), auth.close()]);
+    },
+  } satisfies Partial<ArloSim>);
+  return sim;
+}

@@ -1,0 +1,233 @@
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { ARLO_LOCATION, ARLO_SEED, ARLO_USER, V1_MODES, V2_MODES, V3_MODES } from './devices';
+import type { ArloDeviceSeed } from './devices';
+
+export type FactorType = 'EMAIL' | 'SMS' | 'PUSH';
+export type Transport = 'mqtt' | 'sse';
+
+export interface Factor {
+  factorId: string;
+  factorType: FactorType;
+  factorRole: 'PRIMARY' | 'SECONDARY';
+  factorNickname: string;
+}
+
+export const FACTORS: readonly Factor[] = [
+  {
+    factorId: 'FA-EMAIL-01',
+    factorType: 'EMAIL',
+    factorRole: 'PRIMARY',
+    factorNickname: 'u***@arlo.test',
+  },
+  {
+    factorId: 'FA-SMS-02',
+    factorType: 'SMS',
+    factorRole: 'SECONDARY',
+    factorNickname: '+1 ***-***-0142',
+  },
+  {
+    factorId: 'FA-PUSH-03',
+    factorType: 'PUSH',
+    factorRole: 'SECONDARY',
+    factorNickname: 'Arlo app (Pixel 8)',
+  },
+];
+
+export interface TokenInfo {
+  userId: string;
+  /** An interim token only opens the 2FA calls of the auth host. */
+  complete: boolean;
+  expiresAtMs: number;
+  browserId: string;
+  issued: number;
+}
+
+export interface PendingFactorAuth {
+  factorId: string;
+  factorType: FactorType;
+  browserId: string;
+  otp?: string;
+  approved: boolean;
+  used: boolean;
+}
+
+export interface AccountFlags {
+  /** Login asks for a second factor unless the browser is trusted. */
+  mfa: boolean;
+  /** mqtt: devices list allowedMqttTopics; sse: they do not, so clients use SSE. */
+  transport: Transport;
+  /** supportsMultiLocation: modes go through the v3 location API. */
+  multiLocation: boolean;
+}
+
+export interface DeviceState {
+  seed: ArloDeviceSeed;
+  online: boolean;
+  /** The base drops the next command it is sent: acknowledged by the cloud, never answered. */
+  ignoreNext: boolean;
+}
+
+export interface SnapshotObject {
+  cameraId: string;
+  image: Buffer;
+  expiresAtMs: number;
+}
+
+export interface StreamSession {
+  cameraId: string;
+  url: string;
+  expiresAtMs: number;
+  opened: boolean;
+}
+
+export interface LibraryItem {
+  deviceId: string;
+  name: string;
+  utcCreatedDate: number;
+  localCreatedDate: number;
+  reason: string;
+  objCategory?: string;
+  contentType: 'video/mp4';
+  mediaDurationSecond: number;
+  presignedContentUrl: string;
+  presignedThumbnailUrl: string;
+}
+
+export interface ArloStateConfig {
+  seed?: readonly ArloDeviceSeed[];
+  tokenTtlSec: number;
+  subscriptionTtlMs: number;
+  flags: AccountFlags;
+}
+
+/** Everything the simulated Arlo cloud remembers, shared by its auth host and API host. */
+export class ArloState {
+  readonly user = ARLO_USER;
+  readonly location = ARLO_LOCATION;
+  flags!: AccountFlags;
+  devices = new Map<string, DeviceState>();
+  tokens = new Map<string, TokenInfo>();
+  factorAuths = new Map<string, PendingFactorAuth>();
+  trustedBrowsers = new Set<string>();
+  /** browserAuthCode -> browser id, until paired. */
+  browserAuthCodes = new Map<string, string>();
+  /** Last one-time code sent per factor: the test's stand-in for reading the email or SMS. */
+  lastOtp: Partial<Record<FactorType, string>> = {};
+  v2Active = new Map<string, string>();
+  v1Active = new Map<string, string>();
+  v3 = { mode: 'standby', revision: 1 };
+  /** Base station id -> when its event subscription lapses. */
+  subscriptions = new Map<string, number>();
+  snapshots = new Map<string, SnapshotObject>();
+  streams = new Map<string, StreamSession>();
+  library: LibraryItem[] = [];
+  logins = 0;
+  readonly secret = randomBytes(32);
+
+  constructor(readonly config: ArloStateConfig) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.flags = { ...this.config.flags };
+    this.devices.clear();
+    for (const seed of this.config.seed ?? ARLO_SEED) {
+      this.devices.set(seed.deviceId, { seed, online: true, ignoreNext: false });
+    }
+    this.tokens.clear();
+    this.factorAuths.clear();
+    this.trustedBrowsers.clear();
+    this.browserAuthCodes.clear();
+    this.lastOtp = {};
+    this.v2Active.clear();
+    this.v1Active.clear();
+    for (const d of this.devices.values()) {
+      if (this.isHubless(d.seed)) this.v1Active.set(d.seed.deviceId, 'mode0');
+      else if (d.seed.deviceType === 'basestation') this.v2Active.set(d.seed.deviceId, 'mode1');
+    }
+    this.v3 = { mode: 'standby', revision: 1 };
+    this.subscriptions.clear();
+    this.snapshots.clear();
+    this.streams.clear();
+    this.library = [];
+    this.logins = 0;
+  }
+
+  isHubless(seed: ArloDeviceSeed): boolean {
+    return seed.deviceType !== 'basestation' && seed.parentId === seed.deviceId;
+  }
+
+  /** The devices that relay commands and publish events: base stations and hub-less cameras. */
+  gateways(): ArloDeviceSeed[] {
+    return [...this.devices.values()]
+      .map((d) => d.seed)
+      .filter((s) => s.deviceType === 'basestation' || this.isHubless(s));
+  }
+
+  uniqueId(deviceId: string): string {
+    return `${this.user.userId}_${deviceId}`;
+  }
+
+  issueToken(complete: boolean, browserId: string): { token: string; info: TokenInfo } {
+    const token = `2_${randomBytes(24).toString('base64url')}`;
+    const issued = Math.floor(Date.now() / 1000);
+    const info: TokenInfo = {
+      userId: this.user.userId,
+      complete,
+      browserId,
+      issued,
+      expiresAtMs: Date.now() + this.config.tokenTtlSec * 1000,
+    };
+    this.tokens.set(token, info);
+    return { token, info };
+  }
+
+  /** A valid, fully authenticated token, or undefined. */
+  session(token: string | undefined): TokenInfo | undefined {
+    if (!token) return undefined;
+    const info = this.tokens.get(token);
+    if (!info || !info.complete || info.expiresAtMs <= Date.now()) return undefined;
+    return info;
+  }
+
+  expireTokens(): void {
+    for (const info of this.tokens.values()) info.expiresAtMs = 0;
+  }
+
+  newOtp(type: FactorType): string {
+    const otp = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    this.lastOtp[type] = otp;
+    return otp;
+  }
+
+  subscribe(baseId: string): void {
+    this.subscriptions.set(baseId, Date.now() + this.config.subscriptionTtlMs);
+  }
+
+  /** Does this base publish right now? Only while a subscription is live. */
+  publishing(baseId: string): boolean {
+    const until = this.subscriptions.get(baseId);
+    return until !== undefined && until > Date.now();
+  }
+
+  sign(text: string): string {
+    return createHmac('sha256', this.secret).update(text).digest('hex').slice(0, 32);
+  }
+
+  v2Definitions(): Record<string, { modes: { id: string; name: string; type: string }[] }> {
+    const out: Record<string, { modes: { id: string; name: string; type: string }[] }> = {};
+    for (const s of this.gateways()) {
+      if (s.deviceType !== 'basestation') continue;
+      out[this.uniqueId(s.deviceId)] = { modes: V2_MODES.map((m) => ({ ...m })) };
+    }
+    return out;
+  }
+
+  v1Modes(): { id: string; name: string; type: string }[] {
+    return V1_MODES.map((m) => ({ ...m }));
+  }
+
+  v3Modes(): { mode: string; name: string }[] {
+    return V3_MODES.map((m) => ({ ...m }));
+  }
+}
