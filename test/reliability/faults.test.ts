@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  collect,
+  delay,
+  getNode,
+  load,
+  serveHttpNode,
+  unload,
+  type FlowNode,
+} from '../helpers/nodered';
+import { FAULTS, reliabilityDoc, type FaultId } from './matrix';
+import { FAULT_VENDORS } from './vendors';
+import type { CloudCall, FaultCloud, LogEntry, NodeKind } from './vendors/types';
+
+const KINDS: NodeKind[] = ['arm', 'snapshot', 'stream', 'ptz'];
+const DOC = path.join(__dirname, '..', '..', 'docs', 'reliability.md');
+const cells: { vendor: string; node: string; fault: FaultId; result: string }[] = [];
+
+function record(vendor: string, node: string, fault: FaultId, result: string): void {
+  cells.push({ vendor, node, fault, result });
+}
+
+function matches(entry: LogEntry, call: CloudCall): boolean {
+  const pathOk = call.path.startsWith('^')
+    ? new RegExp(call.path).test(entry.path)
+    : entry.path.startsWith(call.path);
+  return pathOk && (!call.method || call.method.toUpperCase() === entry.method.toUpperCase());
+}
+
+interface Outcome {
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
+function flowFor(cloud: FaultCloud, timeoutSec: number): FlowNode[] {
+  const flow: FlowNode[] = [cloud.account(timeoutSec)];
+  for (const kind of KINDS) {
+    const camera = cloud.cameras[kind];
+    if (!camera) continue;
+    flow.push({ id: kind, type: `camhub-${kind}`, account: 'acc', camera, wires: [['out']] });
+  }
+  flow.push(
+    { id: 'out', type: 'helper' },
+    { id: 'catch', type: 'catch', scope: null, wires: [['caught']] },
+    { id: 'caught', type: 'helper' },
+  );
+  return flow;
+}
+
+/** Sends the node its payload and waits for its one outcome, a msg or a caught error. */
+async function run(cloud: FaultCloud, kind: NodeKind, timeoutMs = 20_000): Promise<Outcome> {
+  const outs = collect('out');
+  const errs = collect('caught');
+  try {
+    getNode(kind).receive({ payload: cloud.payloads[kind] });
+    const until = Date.now() + timeoutMs;
+    while (outs.msgs.length + errs.msgs.length === 0) {
+      if (Date.now() > until) throw new Error(`${kind}: no outcome within ${timeoutMs} ms`);
+      await delay(10);
+    }
+    if (outs.msgs.length) return { ok: true };
+    const e = errs.msgs[0].error as { code?: string; message?: string };
+    return { ok: false, code: e.code, message: e.message };
+  } finally {
+    outs.stop();
+    errs.stop();
+  }
+}
+
+function expectError(o: Outcome, code: string, what: string): void {
+  assert.equal(o.ok, false, `${what}: expected ${code}, got a msg`);
+  assert.equal(o.code, code, `${what}: ${o.message}`);
+}
+
+for (const vendor of FAULT_VENDORS) {
+  describe(`fault matrix: ${vendor.name}`, function () {
+    this.timeout(90_000);
+    let cloud: FaultCloud;
+
+    before(async () => {
+      cloud = await vendor.start();
+    });
+    after(async () => {
+      await cloud.close();
+    });
+    afterEach(async () => {
+      await unload();
+    });
+
+    const kinds = KINDS;
+    const na = (kind: NodeKind): string | undefined =>
+      cloud.cameras[kind] && cloud.calls[kind]
+        ? undefined
+        : `n/a: no ${vendor.name} camera has ${kind === 'ptz' ? 'PTZ' : kind}`;
+
+    async function ready(timeoutSec = 5): Promise<void> {
+      cloud.clearFaults();
+      await load(flowFor(cloud, timeoutSec), cloud.credentials);
+      // One good round first: logs in and fills the camera list, as a running flow has.
+      for (const kind of kinds) {
+        if (na(kind)) continue;
+        const o = await run(cloud, kind);
+        assert.ok(o.ok, `${kind} before the fault: ${o.code} ${o.message}`);
+      }
+      cloud.clearRequests();
+    }
+
+    it('token expired mid-session: one re-login shared by every node, then success', async () => {
+      if (!cloud.expireToken) {
+        for (const k of kinds) record(vendor.name, k, 'token-expired', `n/a: ${cloud.noToken}`);
+        return;
+      }
+      await ready();
+      await cloud.expireToken();
+      const usable = kinds.filter((k) => !na(k));
+      const outcomes = await Promise.all(usable.map((k) => run(cloud, k)));
+      outcomes.forEach((o, i) => assert.ok(o.ok, `${usable[i]}: ${o.code} ${o.message}`));
+      const logins = cloud.requests().filter((e) => cloud.isLogin?.(e));
+      assert.equal(logins.length, 1, JSON.stringify(logins));
+      for (const k of kinds) record(vendor.name, k, 'token-expired', na(k) ?? 'ok');
+    });
+
+    for (const kind of kinds) {
+      describe(`camhub-${kind}`, () => {
+        const call = () => cloud.calls[kind]!;
+
+        it('429 with Retry-After: no request before it elapses, then success', async function () {
+          if (na(kind)) return void record(vendor.name, kind, 'rate-limited', na(kind)!);
+          await ready();
+          cloud.addFault({ path: call().path, method: call().method, status: 429, retryAfter: 1 });
+          const o = await run(cloud, kind);
+          assert.ok(o.ok, `${o.code} ${o.message}`);
+          const hits = cloud.requests().filter((e) => matches(e, call()));
+          assert.ok(hits.length >= 2, JSON.stringify(hits));
+          const gap = Date.parse(hits[1].time) - Date.parse(hits[0].time);
+          assert.ok(gap >= 950, `retried after ${gap} ms`);
+          record(vendor.name, kind, 'rate-limited', 'ok');
+        });
+
+        it('a burst of 5xx: bounded retries for reads, none for commands, then CLOUD_ERROR', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'server-errors', na(kind)!);
+          await ready();
+          cloud.addFault({ path: call().path, method: call().method, status: 503, count: 10 });
+          const o = await run(cloud, kind);
+          expectError(o, 'CLOUD_ERROR', kind);
+          const hits = cloud.requests().filter((e) => matches(e, call())).length;
+          if (call().idempotent) assert.ok(hits >= 2 && hits <= 3, `${hits} requests`);
+          else assert.equal(hits, 1, 'a command is sent once');
+          record(vendor.name, kind, 'server-errors', 'ok');
+        });
+
+        it('a reply slower than the timeout: TIMEOUT', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'slow-reply', na(kind)!);
+          await ready(1);
+          cloud.addFault({ path: call().path, method: call().method, delayMs: 2500, count: 3 });
+          const o = await run(cloud, kind, 30_000);
+          expectError(o, 'TIMEOUT', kind);
+          record(vendor.name, kind, 'slow-reply', 'ok');
+          await delay(2600); // let the simulator's delayed replies drain
+        });
+
+        it('a malformed body: CLOUD_ERROR', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'malformed-body', na(kind)!);
+          await ready();
+          cloud.addFault({ path: call().path, method: call().method, malformed: true, count: 3 });
+          const o = await run(cloud, kind);
+          expectError(o, 'CLOUD_ERROR', kind);
+          record(vendor.name, kind, 'malformed-body', 'ok');
+        });
+
+        it('a connection reset: reads retried, commands not resent', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'connection-reset', na(kind)!);
+          await ready();
+          cloud.addFault({ path: call().path, method: call().method, reset: true });
+          const o = await run(cloud, kind);
+          const hits = cloud.requests().filter((e) => matches(e, call())).length;
+          if (call().idempotent) {
+            assert.ok(o.ok, `${o.code} ${o.message}`);
+          } else {
+            expectError(o, 'CLOUD_ERROR', kind);
+            assert.equal(hits, 1, 'a command is sent once');
+          }
+          record(vendor.name, kind, 'connection-reset', 'ok');
+        });
+
+        it('the camera offline: OFFLINE', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'device-offline', na(kind)!);
+          await ready();
+          const camera = cloud.cameras[kind]!;
+          await cloud.setOnline(camera, false);
+          try {
+            expectError(await run(cloud, kind), 'OFFLINE', kind);
+          } finally {
+            await cloud.setOnline(camera, true);
+          }
+          record(vendor.name, kind, 'device-offline', 'ok');
+        });
+
+        it('an asynchronous command that never completes: TIMEOUT, no hang', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'command-never-completes', na(kind)!);
+          if (!cloud.neverComplete || !cloud.asyncKinds?.includes(kind)) {
+            return void record(
+              vendor.name,
+              kind,
+              'command-never-completes',
+              `n/a: ${cloud.syncCommands ?? 'no asynchronous command'}`,
+            );
+          }
+          await ready();
+          await cloud.neverComplete(kind);
+          expectError(await run(cloud, kind, 60_000), 'TIMEOUT', kind);
+          record(vendor.name, kind, 'command-never-completes', 'ok');
+        });
+      });
+    }
+
+    it('the cloud restarting under a running event channel: events resume, none twice', async () => {
+      await load(
+        [
+          cloud.account(5),
+          {
+            id: 'ev',
+            type: 'camhub-event',
+            account: 'acc',
+            camera: '',
+            types: [],
+            wires: [['out']],
+          },
+          { id: 'out', type: 'helper' },
+        ],
+        cloud.credentials,
+      );
+      const web = await serveHttpNode();
+      try {
+        await cloud.events.connect(web.url);
+        const got = collect('out');
+        const waitFor = async (n: number) => {
+          for (let i = 0; i < 600 && got.msgs.length < n; i++) await delay(50);
+          assert.ok(got.msgs.length >= n, `${got.msgs.length} events, wanted ${n}`);
+        };
+        await cloud.events.trigger(cloud.events.camera);
+        await waitFor(1);
+        const before = got.msgs.length;
+        await cloud.restart();
+        await cloud.events.connect(web.url);
+        await cloud.events.trigger(cloud.events.camera);
+        await waitFor(before + 1);
+        await delay(500);
+        got.stop();
+        const ids = got.msgs.map((m) => (m.payload as { eventId: string }).eventId);
+        assert.equal(new Set(ids).size, ids.length, `no event twice: ${ids.join(', ')}`);
+        record(vendor.name, 'event', 'cloud-restart', 'ok');
+      } finally {
+        await web.close();
+      }
+    });
+  });
+}
+
+describe('docs/reliability.md', () => {
+  it('matches the tested matrix', function () {
+    if (cells.length === 0) this.skip();
+    const doc = reliabilityDoc(cells);
+    if (process.env.UPDATE_DOCS === '1') fs.writeFileSync(DOC, doc);
+    assert.equal(
+      fs.readFileSync(DOC, 'utf8'),
+      doc,
+      'run `UPDATE_DOCS=1 npm run test:reliability` and commit',
+    );
+  });
+});
+
+// FAULTS is the row order of the document; keep the import used when a vendor skips rows.
+void FAULTS;

@@ -1,0 +1,141 @@
+/**
+ * The faults every cloud is tested against, and what a user sees for each. The tests run
+ * every row for every vendor and node; docs/reliability.md is generated from this table.
+ */
+export type FaultId =
+  | 'token-expired'
+  | 'rate-limited'
+  | 'server-errors'
+  | 'slow-reply'
+  | 'malformed-body'
+  | 'connection-reset'
+  | 'device-offline'
+  | 'command-never-completes'
+  | 'cloud-restart';
+
+export interface FaultRow {
+  id: FaultId;
+  fault: string;
+  userSees: string;
+}
+
+export const FAULTS: FaultRow[] = [
+  {
+    id: 'token-expired',
+    fault: 'The access token expires mid-session',
+    userSees:
+      'Nothing: one re-login, shared by every node of the account, then the request succeeds.',
+  },
+  {
+    id: 'rate-limited',
+    fault: 'HTTP 429 with Retry-After',
+    userSees:
+      'A delay: no request is sent before Retry-After has passed, then one retry succeeds. A wait over a minute fails at once with RATE_LIMITED and a yellow "rate limited until HH:MM" status.',
+  },
+  {
+    id: 'server-errors',
+    fault: 'A burst of 5xx replies',
+    userSees:
+      'Reads are retried twice with backoff, then CLOUD_ERROR ("a passing outage; try again later"). Commands (arm, PTZ) are sent once and never repeated.',
+  },
+  {
+    id: 'slow-reply',
+    fault: 'A reply slower than the timeout',
+    userSees: 'TIMEOUT ("did not answer within N s"); the node takes the next msg at once.',
+  },
+  {
+    id: 'malformed-body',
+    fault: 'A malformed or truncated body',
+    userSees: 'CLOUD_ERROR ("a reply that is not valid JSON").',
+  },
+  {
+    id: 'connection-reset',
+    fault: 'The connection is reset without a reply',
+    userSees:
+      'Reads are retried and succeed; a command is not resent (it may have run) and gives CLOUD_ERROR.',
+  },
+  {
+    id: 'device-offline',
+    fault: 'The camera is offline',
+    userSees: 'OFFLINE ("check its power and network"); red "camera offline" status.',
+  },
+  {
+    id: 'command-never-completes',
+    fault: 'An asynchronous command never completes',
+    userSees:
+      'TIMEOUT after the command wait; nothing hangs, and a failed command is never reported as success.',
+  },
+  {
+    id: 'cloud-restart',
+    fault: 'The cloud restarts while events are being received',
+    userSees: 'Events resume after the restart; none is emitted twice.',
+  },
+];
+
+export function reliabilityDoc(
+  rows: { vendor: string; node: string; fault: FaultId; result: string }[],
+): string {
+  const vendors = [...new Set(rows.map((r) => r.vendor))];
+  const lines = [
+    '# Reliability: what a user sees when a cloud misbehaves',
+    '',
+    'Generated from `test/reliability/matrix.ts` by `npm run test:reliability` (set `UPDATE_DOCS=1`',
+    'to rewrite it); the test fails when this file and the tested matrix disagree. Every cell is a',
+    'behaviour test of the real nodes in a Node-RED runtime against the simulated cloud, with the',
+    "fault injected through the simulator's `/_sim/` controls.",
+    '',
+    '## Faults',
+    '',
+    '| fault | what the user sees |',
+    '|---|---|',
+    ...FAULTS.map((f) => `| ${f.fault} | ${f.userSees} |`),
+    '',
+    '## Tested cells',
+    '',
+    '`ok`: tested and behaves as above. `n/a`: the cloud has no such thing (the note says why).',
+    '`-`: the node makes no cloud call of that kind.',
+    '',
+  ];
+  for (const vendor of vendors) {
+    const mine = rows.filter((r) => r.vendor === vendor);
+    const nodes = [...new Set(mine.map((r) => r.node))];
+    const notes: string[] = [];
+    const cell = (result: string): string => {
+      if (!result.startsWith('n/a: ')) return result || '-';
+      const reason = result.slice(5);
+      if (!notes.includes(reason)) notes.push(reason);
+      return `n/a (${notes.indexOf(reason) + 1})`;
+    };
+    lines.push(
+      `### ${vendor}`,
+      '',
+      `| fault | ${nodes.join(' | ')} |`,
+      `|---|${nodes.map(() => '---').join('|')}|`,
+    );
+    for (const f of FAULTS) {
+      const cells = nodes.map((n) =>
+        cell(mine.find((r) => r.node === n && r.fault === f.id)?.result ?? ''),
+      );
+      lines.push(`| ${f.fault} | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+    notes.forEach((n, i) => lines.push(`${i + 1}. ${n}.`));
+    if (notes.length) lines.push('');
+  }
+  lines.push(
+    '## Beyond the matrix',
+    '',
+    '- Redeploys: `test/behaviour/lifecycle.test.ts` redeploys a flow with every node type and checks',
+    '  that timers, sockets, simulator connections and webhook receivers return to their baseline, also',
+    '  when an account closes while a request is in flight.',
+    '- Secrets: `test/reliability/secrets.test.ts` runs the example flows and error paths with sentinel',
+    '  credentials and searches flows, logs, msgs, status texts, admin replies and errors for them.',
+    '- Webhooks compare secrets in constant time, answer 401 to a missing or wrong one, 413 to a body over',
+    '  64 KB and 400 to a body that is not JSON, and emit nothing in those cases.',
+    '- Hostile input: `test/reliability/hostile.test.ts` sends thousands of random msgs to every functional',
+    '  node; each ends in exactly one output or one caught error with a code and a sentence.',
+    '- TLS verification is never turned off; the simulators run plain HTTP on 127.0.0.1 only.',
+    '',
+  );
+  return lines.join('\n');
+}

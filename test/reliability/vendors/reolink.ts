@@ -1,0 +1,59 @@
+import { REOLINK_UIDS, startReolinkSim, type ReolinkSim } from '../../../simulator/reolink';
+import type { FaultCloud, FaultVendor } from './types';
+
+const U = REOLINK_UIDS;
+const AUTHCODE = 'matrix-authcode';
+
+export const reolinkFaults: FaultVendor = {
+  name: 'reolink',
+  configType: 'camhub-reolink',
+  async start(): Promise<FaultCloud> {
+    let sim: ReolinkSim = await startReolinkSim({ snapDelayMs: 5 });
+    const port = Number(new URL(sim.url).port);
+    let callback = '';
+    return {
+      account: (timeout) => ({ id: 'acc', type: 'camhub-reolink', baseUrl: sim.url, timeout }),
+      credentials: { acc: { authcode: AUTHCODE } },
+      cameras: { arm: U.fixed, snapshot: U.fixed, stream: U.fixed, ptz: U.ptzOutdoor },
+      payloads: {
+        arm: 'arm',
+        snapshot: 1,
+        stream: 1,
+        ptz: { action: 'move', direction: 'left', speed: 5 },
+      },
+      calls: {
+        arm: { path: `/v1.0/devices/${U.fixed}/settings/alarm`, method: 'PUT', idempotent: false },
+        snapshot: { path: `/v1.0/devices/${U.fixed}/snap`, method: 'GET', idempotent: true },
+        // The server hands back the same session for a repeat, so the client may resend it.
+        stream: { path: `/v1.0/devices/${U.fixed}/live`, method: 'POST', idempotent: true },
+        ptz: {
+          path: `/v1.0/devices/${U.ptzOutdoor}/ptz/rotate`,
+          method: 'POST',
+          idempotent: false,
+        },
+      },
+      addFault: (spec) => void sim.addFault(spec),
+      clearFaults: () => sim.clearFaults(),
+      requests: () => sim.requests(),
+      clearRequests: () => sim.clearRequests(),
+      setOnline: (camera, online) => sim.setOnline(camera, online),
+      noToken: 'ROP has no token: an optional gateway checks Basic credentials on each call',
+      syncCommands: 'ROP commands are synchronous: the server answers when the camera has',
+      events: {
+        camera: U.ptzOutdoor,
+        connect(webUrl) {
+          callback = `${webUrl}/camhub/reolink/acc?authcode=${AUTHCODE}`;
+          sim.setCallback(callback);
+        },
+        async trigger(camera) {
+          await sim.trigger(camera, { status: 'MD', aiType: 'none' });
+        },
+      },
+      async restart() {
+        await sim.close();
+        sim = await startReolinkSim({ port, snapDelayMs: 5, callbackUrl: callback });
+      },
+      close: () => sim.close(),
+    };
+  },
+};

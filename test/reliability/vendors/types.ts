@@ -1,0 +1,69 @@
+import type { FlowNode } from '../../helpers/nodered';
+import type { FaultSpec } from '../../../simulator/common/faults';
+
+export type NodeKind = 'arm' | 'snapshot' | 'stream' | 'ptz';
+
+/** The cloud call a node makes, as the simulator's fault queue and request log match it. */
+export interface CloudCall {
+  /** Prefix of the request path, or a regular expression source starting with '^'. */
+  path: string;
+  method?: string;
+  /** Would the client resend it after a 5xx or a lost reply? Commands never are. */
+  idempotent: boolean;
+}
+
+export interface LogEntry {
+  method: string;
+  path: string;
+  time: string;
+  status: number | null;
+}
+
+/**
+ * One simulated cloud as the fault matrix drives it. Adding a vendor to the matrix means
+ * writing one of these in test/reliability/vendors/ and listing it in index.ts.
+ */
+export interface FaultCloud {
+  /** The account config node (id 'acc'), with timeouts short enough for tests. */
+  account(timeoutSec: number): FlowNode;
+  /** Node-RED credentials of the account, keyed by node id. */
+  credentials: Record<string, Record<string, string>>;
+  /** Camera ids to use per node; absent when the cloud cannot do it (the row is n/a). */
+  cameras: Partial<Record<NodeKind, string>>;
+  /** The msg.payload each node is sent. */
+  payloads: Record<NodeKind, unknown>;
+  /** The request of each node that faults are put on. */
+  calls: Partial<Record<NodeKind, CloudCall>>;
+  addFault(spec: FaultSpec): void;
+  clearFaults(): void;
+  requests(): LogEntry[];
+  clearRequests(): void;
+  /** Take a camera off line (OFFLINE) and back. */
+  setOnline(camera: string, online: boolean): void | Promise<void>;
+  /** Expire the access token; absent when the cloud has none (with the reason). */
+  expireToken?: () => void | Promise<void>;
+  noToken?: string;
+  /** Requests that are logins or token refreshes, to count them. */
+  isLogin?: (entry: LogEntry) => boolean;
+  /** Make the next asynchronous command never complete; absent when commands are synchronous. */
+  neverComplete?: (kind: NodeKind) => void | Promise<void>;
+  /** The nodes whose command is asynchronous (for the never-completes row). */
+  asyncKinds?: NodeKind[];
+  syncCommands?: string;
+  /** Event delivery, for the restart row. */
+  events: {
+    /** Called once the flow is up, with the URL of Node-RED's HTTP node server. */
+    connect(webUrl: string): void | Promise<void>;
+    trigger(camera: string): Promise<void>;
+    camera: string;
+  };
+  /** Stop and start the cloud on the same ports, keeping what a client would expect to keep. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FaultVendor {
+  name: string;
+  configType: string;
+  start(): Promise<FaultCloud>;
+}
