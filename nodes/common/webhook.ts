@@ -93,8 +93,10 @@ async function readBody(req: Req): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
+        // Drain the rest rather than cut the connection, so the sender reads the 413.
+        req.removeAllListeners('data');
+        req.resume();
         reject(new Error('too large'));
-        req.destroy();
         return;
       }
       chunks.push(chunk);

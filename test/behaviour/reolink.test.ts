@@ -558,6 +558,11 @@ describe('Reolink alarm webhook', function () {
       body: 'not json',
     });
     assert.equal(res.status, 400);
+    const huge = await fetch(`${web.url}/camhub/reolink/acc?authcode=${AUTHCODE}`, {
+      method: 'POST',
+      body: JSON.stringify({ uid: REOLINK_UIDS.fixed, pad: 'x'.repeat(100_000) }),
+    });
+    assert.equal(huge.status, 413);
     await delay(50);
     got.stop();
     assert.equal(got.msgs.length, 0);

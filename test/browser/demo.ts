@@ -14,6 +14,8 @@ export interface Demo {
   sims: Record<string, string>;
   /** Everything the demo printed so far. */
   output(): string;
+  /** The demo's Node-RED user directory. */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -36,11 +38,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A base port whose ten vendor ports (base + 0..9) are all free on 127.0.0.1. */
-async function freeSimBase(): Promise<number> {
+/**
+ * A base port whose simulator ports are all free on 127.0.0.1: vendor n on base + n, and Arlo's
+ * auth host and broker 10 and 20 above its API host.
+ */
+export async function freeSimBase(): Promise<number> {
   for (;;) {
     const base = 20000 + Math.floor(Math.random() * 20000);
-    const checks = await Promise.all(Array.from({ length: 10 }, (_, i) => portFree(base + i)));
+    const checks = await Promise.all(Array.from({ length: 30 }, (_, i) => portFree(base + i)));
     if (checks.every(Boolean)) return base;
   }
 }
@@ -51,6 +56,8 @@ export interface StartOptions {
    * into an empty one. An empty tab gives the editor of a fresh install with this package.
    */
   flows?: unknown[];
+  /** Extra environment, e.g. CAMHUB_LOG_LEVEL=debug. */
+  env?: Record<string, string>;
 }
 
 /** Runs `npm start`'s script (dist/scripts/start.js) in a temporary user directory. */
@@ -67,6 +74,7 @@ export async function startDemo(options: StartOptions = {}): Promise<Demo> {
       PORT: String(port),
       CAMHUB_SIM_PORT: String(simBase),
       CAMHUB_DEMO_DIR: dir,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -96,7 +104,7 @@ export async function startDemo(options: StartOptions = {}): Promise<Demo> {
         const [vendor, url] = part.trim().split(/\s+/);
         if (vendor && url) sims[vendor] = url;
       }
-      return { base: m[1], sims, output: () => out.join(''), stop };
+      return { base: m[1], sims, dir, output: () => out.join(''), stop };
     }
     if (child.exitCode !== null || Date.now() > until) {
       await stop();

@@ -169,6 +169,16 @@ export async function nextCaught(id: string, timeoutMs = 10_000): Promise<Caught
   return msg.error as CaughtError;
 }
 
+/** Routes on Node-RED's HTTP node app and listeners on the runtime's event bus, for leak tests. */
+export function runtimeHandles(): { routes: number; runtimeListeners: number } {
+  const app = httpNodeApp as unknown as { _router?: { stack: unknown[] } } | undefined;
+  const events = (helper as unknown as { _events: NodeJS.EventEmitter })._events;
+  const runtimeListeners = events
+    .eventNames()
+    .reduce((n, name) => n + events.listenerCount(name), 0);
+  return { routes: app?._router?.stack.length ?? 0, runtimeListeners };
+}
+
 /** Serves Node-RED's HTTP node app on a loopback port; close it with server.close(). */
 export async function serveHttpNode(): Promise<{ url: string; close: () => Promise<void> }> {
   if (!httpNodeApp) throw new Error('flow not loaded');

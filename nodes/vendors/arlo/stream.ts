@@ -81,7 +81,8 @@ export class ArloEventStream {
     const client = this.mqttClient;
     this.mqttClient = undefined;
     if (client) {
-      client.removeAllListeners();
+      // Our handlers check the generation and ignore an old client; the client's own 'close'
+      // handler must stay, since it is what clears its connect timer.
       client.on('error', () => undefined);
       client.end(true);
     }
