@@ -682,7 +682,7 @@ describe('Blink example flow', function () {
       '..',
       '..',
       'examples',
-      '04 - Blink motion while armed, snapshot, notify.json',
+      '05 - Blink motion while armed, snapshot, notify.json',
     );
     const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
     const account = nodes.find((n) => n.type === 'camhub-blink');
