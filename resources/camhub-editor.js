@@ -203,7 +203,68 @@
     load();
   }
 
+  /** Renders the cameras a discovery found: online dot, name, model, id, capability icons. */
+  function renderCameras($out, cams) {
+    $out.empty();
+    var $t = $('<table class="camhub-cameras" style="width:100%">').appendTo($out);
+    cams.forEach(function (c) {
+      var caps = [];
+      if (c.capabilities.ptz) caps.push('<i class="fa fa-arrows" title="PTZ"></i>');
+      if (c.capabilities.zoom) caps.push('<i class="fa fa-search-plus" title="zoom"></i>');
+      if (c.capabilities.battery) caps.push('<i class="fa fa-battery-half" title="battery"></i>');
+      var $r = $('<tr>').appendTo($t);
+      $('<td>')
+        .append($('<i class="fa fa-circle">').css('color', c.online ? '#5a8' : '#c44'))
+        .appendTo($r);
+      $('<td>').text(c.name).appendTo($r);
+      $('<td>').text(c.model).appendTo($r);
+      $('<td>').append($('<code>').text(c.id)).appendTo($r);
+      $('<td>').html(caps.join(' ')).appendTo($r);
+    });
+  }
+
+  /**
+   * The Discover button of an account dialog: lists the cameras with the values typed in the
+   * dialog, deployed or not. Secret fields left as they were are taken from the stored
+   * credentials on the server, which only uses them with the deployed settings.
+   */
+  function discoverButton(node) {
+    $('#node-config-camhub-discover').on('click', function (e) {
+      e.preventDefault();
+      var $out = $('#node-config-camhub-cameras').empty().text(_('common.label.loading'));
+      var config = {};
+      Object.keys(node._def.defaults || {}).forEach(function (k) {
+        var $in = $('#node-config-input-' + k);
+        if (k !== 'name' && $in.length && !$in.is(':checkbox')) config[k] = $in.val();
+      });
+      var credentials = {};
+      Object.keys(node._def.credentials || {}).forEach(function (k) {
+        var $in = $('#node-config-input-' + k);
+        if ($in.length) credentials[k] = $in.val();
+      });
+      $.ajax({
+        url: 'camhub/discover',
+        method: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify({
+          type: node.type,
+          id: node.id,
+          baseUrl: config.baseUrl,
+          config: config,
+          credentials: credentials,
+        }),
+      })
+        .done(function (r) {
+          renderCameras($out, r.data || []);
+        })
+        .fail(function (xhr) {
+          $out.empty().text((xhr.responseJSON && xhr.responseJSON.message) || xhr.statusText);
+        });
+    });
+  }
+
   window.CamhubEditor = {
+    discoverButton: discoverButton,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
     accountSelect: accountSelect,

@@ -17,6 +17,8 @@ export interface AccountNode extends Node<Record<string, string>> {
   vendorLabel: string;
   /** The cloud this account talks to; stored secrets are only ever sent there. */
   baseUrl: string;
+  /** The account's settings as deployed (no credentials), for discovery's same-settings check. */
+  settings: Record<string, unknown>;
   /** Absent when the account cannot work; then `failure` says why. */
   provider?: CameraProvider;
   failure?: CamhubError;
@@ -46,6 +48,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
     this.vendorLabel = opts.label;
     const vendor = findVendor(opts.vendorId);
     this.baseUrl = (config.baseUrl || vendor?.defaultBaseUrl || '').trim();
+    this.settings = { ...config, baseUrl: this.baseUrl };
     if (!vendor) {
       this.failure = new CamhubError(
         'NOT_CONFIGURED',

@@ -173,11 +173,21 @@ export function mountAdminRoutes(RED: NodeAPI): void {
         : vendor.defaultBaseUrl;
     // Stored secrets only ever go to the URL they were deployed with: otherwise anyone who can
     // open the editor could have them sent to a server of their choosing.
+    // Plain settings typed in the dialog (second hosts, intervals); objects are not accepted.
+    const config: Record<string, unknown> = {};
+    const typedConfig = (body.config ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(typedConfig)) {
+      if (k !== 'baseUrl' && ['string', 'number', 'boolean'].includes(typeof v)) config[k] = v;
+    }
     const deployed = typeof body.id === 'string' ? accounts.get(body.id) : undefined;
-    const stored =
-      deployed && deployed.type === vendor.configType && deployed.baseUrl === baseUrl
-        ? (RED.nodes.getCredentials(deployed.id) as Record<string, string> | undefined)
-        : undefined;
+    const sameSettings =
+      !!deployed &&
+      deployed.type === vendor.configType &&
+      deployed.baseUrl === baseUrl &&
+      Object.entries(config).every(([k, v]) => String(deployed.settings[k] ?? '') === String(v));
+    const stored = sameSettings
+      ? (RED.nodes.getCredentials(deployed.id) as Record<string, string> | undefined)
+      : undefined;
     const creds: Record<string, string> = {};
     for (const key of Object.keys(vendor.credentials)) {
       const v = typed[key];
@@ -188,7 +198,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     let provider: CameraProvider;
     try {
       provider = vendor.createProvider(
-        { baseUrl, timeout: 10 },
+        { ...config, baseUrl, timeout: 10 },
         { ...creds, authcode: creds.authcode || 'discover' },
         {
           accountId: 'discover',

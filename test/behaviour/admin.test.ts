@@ -88,6 +88,33 @@ describe('admin endpoints behind the editor pickers', function () {
     }
   });
 
+  it('use stored secrets only with the deployed settings, not with others typed in', async () => {
+    await load(flow(), { acc: { username: 'partner', password: SECRET, authcode: AUTHCODE } });
+    const changed = await helper
+      .request()
+      .post('/camhub/discover')
+      .send({
+        type: 'camhub-reolink',
+        id: 'acc',
+        baseUrl: sim.url,
+        config: { timeout: '99' },
+        credentials: {},
+      });
+    assert.equal(changed.body.code, 'AUTH_FAILED');
+    const same = await helper
+      .request()
+      .post('/camhub/discover')
+      .send({
+        type: 'camhub-reolink',
+        id: 'acc',
+        baseUrl: sim.url,
+        config: { baseUrl: sim.url },
+        credentials: {},
+      })
+      .expect(200);
+    assert.equal(same.body.data.length, 4);
+  });
+
   it('report the account state and an account that is not deployed', async () => {
     await load(flow(), { acc: { username: 'partner', password: SECRET } });
     await helper.request().get('/camhub/accounts/acc/cameras').expect(200);
