@@ -263,7 +263,72 @@
     });
   }
 
+  /**
+   * Registers a functional node: the account and camera rows, palette label, icon and dialog
+   * life cycle are the same for all five; `opts` adds a node's own properties and rows.
+   * opts: defaults, inputs, allLabel(), usable(camera), unusableKey, prepare(), save()
+   */
+  function cameraNode(type, opts) {
+    opts = opts || {};
+    var defaults = {
+      name: { value: '' },
+      account: {
+        value: '',
+        // Any camhub account: the type makes Node-RED track the link (see accountSelect).
+        type: 'camhub-reolink',
+        required: true,
+        validate: function (v) {
+          var n = v && RED.nodes.node(v);
+          return !!n && ACCOUNT_TYPES.indexOf(n.type) !== -1;
+        },
+      },
+      camera: { value: '' },
+    };
+    Object.keys(opts.defaults || {}).forEach(function (k) {
+      defaults[k] = opts.defaults[k];
+    });
+    RED.nodes.registerType(type, {
+      category: 'camhub',
+      color: '#9FC5E8',
+      defaults: defaults,
+      inputs: opts.inputs === undefined ? 1 : opts.inputs,
+      outputs: 1,
+      icon: type + '.svg',
+      paletteLabel: function () {
+        return this._(type + '.paletteLabel');
+      },
+      label: function () {
+        return this.name || this._(type + '.paletteLabel');
+      },
+      labelStyle: function () {
+        return this.name ? 'node_label_italic' : '';
+      },
+      oneditprepare: function () {
+        accountSelect(this);
+        cameraPicker({
+          select: $('#node-input-camera'),
+          account: $('#node-input-account'),
+          value: this.camera,
+          allLabel: opts.allLabel ? opts.allLabel.call(this) : _('common.label.fromMsg'),
+          hint: $('#node-input-camera-hint'),
+          refresh: $('#node-input-camera-refresh'),
+          usable: opts.usable,
+          unusableText: opts.unusableKey ? this._(opts.unusableKey) : undefined,
+        });
+        if (opts.prepare) opts.prepare.call(this);
+      },
+      oneditsave: function () {
+        closeDialog();
+        if (opts.save) opts.save.call(this);
+      },
+      oneditcancel: function () {
+        closeDialog();
+      },
+    });
+  }
+
   window.CamhubEditor = {
+    cameraNode: cameraNode,
     discoverButton: discoverButton,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
