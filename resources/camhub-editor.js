@@ -263,37 +263,28 @@
     });
   }
 
-  /**
-   * Registers a functional node: the account and camera rows, palette label, icon and dialog
-   * life cycle are the same for all five; `opts` adds a node's own properties and rows.
-   * opts: defaults, inputs, allLabel(), usable(camera), unusableKey, prepare(), save()
-   */
-  function cameraNode(type, opts) {
-    opts = opts || {};
-    var defaults = {
-      name: { value: '' },
-      account: {
-        value: '',
-        // Any camhub account: the type makes Node-RED track the link (see accountSelect).
-        type: 'camhub-reolink',
-        required: true,
-        validate: function (v) {
-          var n = v && RED.nodes.node(v);
-          return !!n && ACCOUNT_TYPES.indexOf(n.type) !== -1;
-        },
+  /** The account property: any camhub account (see accountSelect for why it has a type). */
+  function accountProperty() {
+    return {
+      value: '',
+      type: 'camhub-reolink',
+      required: true,
+      validate: function (v) {
+        var n = v && RED.nodes.node(v);
+        return !!n && ACCOUNT_TYPES.indexOf(n.type) !== -1;
       },
-      camera: { value: '' },
     };
-    Object.keys(opts.defaults || {}).forEach(function (k) {
-      defaults[k] = opts.defaults[k];
-    });
-    RED.nodes.registerType(type, {
-      category: 'camhub',
-      color: '#9FC5E8',
-      defaults: defaults,
-      inputs: opts.inputs === undefined ? 1 : opts.inputs,
-      outputs: 1,
-      icon: type + '.svg',
+  }
+
+  /**
+   * What the five functional nodes share in the editor: palette label, label, and a dialog with
+   * the account and camera rows. The definition itself stays inline in each node's file, where
+   * Node-RED's tooling reads it; `opts` adds a node's own rows: allLabel(), usable(camera),
+   * unusableKey, prepare(), save().
+   */
+  function editorHooks(type, opts) {
+    opts = opts || {};
+    return {
       paletteLabel: function () {
         return this._(type + '.paletteLabel');
       },
@@ -324,11 +315,12 @@
       oneditcancel: function () {
         closeDialog();
       },
-    });
+    };
   }
 
   window.CamhubEditor = {
-    cameraNode: cameraNode,
+    accountProperty: accountProperty,
+    editorHooks: editorHooks,
     discoverButton: discoverButton,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,

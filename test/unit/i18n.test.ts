@@ -53,8 +53,8 @@ function usedKeys(): Set<string> {
     // Keys picked in an expression, e.g. node._(ok ? 'a.b' : 'a.c').
     for (const m of html.matchAll(/'(camhub-[\w-]+\.(?!svg')[\w.]+)'/g)) add(type, m[1]);
     for (const m of html.matchAll(/CamhubEditor\._\('([^']+)'/g)) add(COMMON, m[1]);
-    // CamhubEditor.cameraNode builds the palette label's key from the type.
-    if (html.includes(`CamhubEditor.cameraNode('${type}'`)) add(type, `${type}.paletteLabel`);
+    // CamhubEditor.editorHooks builds the palette label's key from the type.
+    if (html.includes(`CamhubEditor.editorHooks('${type}'`)) add(type, `${type}.paletteLabel`);
   }
   const editor = fs.readFileSync(path.join(ROOT, 'resources', 'camhub-editor.js'), 'utf8');
   for (const m of editor.matchAll(/[^.\w]_\('([^']+)'/g)) add(COMMON, m[1]);
