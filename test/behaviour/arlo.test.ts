@@ -193,6 +193,28 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.deepEqual(modes.body.data, ['disarmed', 'armed', 'Night']);
     });
 
+    it('says OFFLINE for a camera that went offline after the list was read, changing no mode', async () => {
+      await load(flow(sim, 'camhub-arm', { camera: U.frontDoor }), CREDS);
+      let out = nextMessage('h1');
+      send('status');
+      assert.deepEqual((await out).payload, { armed: true, mode: 'armed' });
+      sim.setOnline(U.frontDoor, false);
+      const caught = nextCaught('c1');
+      send('disarm');
+      const err = await caught;
+      assert.equal(err.code, 'OFFLINE');
+      assert.match(err.message, /Front door/);
+      assert.equal(
+        sim.requests({ path: '/hmsweb/users/devices/automation/active', method: 'POST' }).length,
+        0,
+      );
+      assert.equal(sim.state.v2Active.get(U.base), 'mode1');
+      sim.setOnline(U.frontDoor, true);
+      out = nextMessage('h1');
+      send('disarm');
+      assert.deepEqual((await out).payload, { armed: false, mode: 'disarmed' });
+    });
+
     it('rejects an unknown mode with INVALID_INPUT that lists the modes, sending nothing', async () => {
       await load(flow(sim, 'camhub-arm', { camera: U.frontDoor }), CREDS);
       const caught = nextCaught('c1');

@@ -450,6 +450,41 @@ describe('Blink in a Node-RED runtime', function () {
     });
   });
 
+  it('says OFFLINE for a camera that went offline after the camera list was read, sending nothing', async () => {
+    await load(
+      blinkFlow(sim.url, 'camhub-arm', { camera: ID.porch }, [
+        { id: 'n2', type: 'camhub-snapshot', account: 'acc', camera: ID.porch, wires: [['h2']] },
+        { id: 'h2', type: 'helper' },
+        { id: 'n3', type: 'camhub-stream', account: 'acc', camera: ID.porch, wires: [['h3']] },
+        { id: 'h3', type: 'helper' },
+      ]),
+      CREDS,
+    );
+    assert.deepEqual((await send('n1', { payload: 'status' })).payload, {
+      armed: true,
+      mode: null,
+    });
+    sim.setOnline(ID.porch, false);
+    sim.clearRequests();
+    for (const [node, payload] of [
+      ['n1', 'disarm'],
+      ['n2', 1],
+      ['n3', 1],
+    ] as const) {
+      const caught = nextCaught('c1');
+      getNode(node).receive({ payload });
+      const err = await caught;
+      assert.equal(err.code, 'OFFLINE', `${node}: ${err.message}`);
+      assert.match(err.message, /Porch/);
+    }
+    // The system stays armed, and no command or live view went out for the offline camera.
+    assert.equal(sim.requests({ method: 'POST' }).length, 0);
+    const net = (sim.state.view() as { networks: { id: number; armed: boolean }[] }).networks;
+    assert.equal(net.find((n) => n.id === ID.home)?.armed, true);
+    sim.setOnline(ID.porch, true);
+    assert.ok(Buffer.isBuffer((await send('n2', { payload: 1 }, 'h2')).payload));
+  });
+
   describe('camhub-stream and camhub-ptz', () => {
     it('returns the liveview server URL, its protocol and expiry', async () => {
       await load(blinkFlow(sim.url, 'camhub-stream'), CREDS);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   collect,
@@ -40,10 +41,13 @@ function flowFor(cloud: FaultCloud, timeoutSec: number): FlowNode[] {
   for (const kind of KINDS) {
     const camera = cloud.cameras[kind];
     if (!camera) continue;
-    flow.push({ id: kind, type: `camhub-${kind}`, account: 'acc', camera, wires: [['out']] });
+    // Each node has its own output, so nodes running at once cannot answer for each other.
+    flow.push(
+      { id: kind, type: `camhub-${kind}`, account: 'acc', camera, wires: [[`out-${kind}`]] },
+      { id: `out-${kind}`, type: 'helper' },
+    );
   }
   flow.push(
-    { id: 'out', type: 'helper' },
     { id: 'catch', type: 'catch', scope: null, wires: [['caught']] },
     { id: 'caught', type: 'helper' },
   );
@@ -52,17 +56,19 @@ function flowFor(cloud: FaultCloud, timeoutSec: number): FlowNode[] {
 
 /** Sends the node its payload and waits for its one outcome, a msg or a caught error. */
 async function run(cloud: FaultCloud, kind: NodeKind, timeoutMs = 20_000): Promise<Outcome> {
-  const outs = collect('out');
+  const outs = collect(`out-${kind}`);
   const errs = collect('caught');
+  type Caught = { code?: string; message?: string; source?: { id?: string } };
+  const mine = () => errs.msgs.filter((m) => (m.error as Caught).source?.id === kind);
   try {
     getNode(kind).receive({ payload: cloud.payloads[kind] });
     const until = Date.now() + timeoutMs;
-    while (outs.msgs.length + errs.msgs.length === 0) {
+    while (outs.msgs.length + mine().length === 0) {
       if (Date.now() > until) throw new Error(`${kind}: no outcome within ${timeoutMs} ms`);
       await delay(10);
     }
     if (outs.msgs.length) return { ok: true };
-    const e = errs.msgs[0].error as { code?: string; message?: string };
+    const e = mine()[0].error as Caught;
     return { ok: false, code: e.code, message: e.message };
   } finally {
     outs.stop();
@@ -79,12 +85,20 @@ for (const vendor of FAULT_VENDORS) {
   describe(`fault matrix: ${vendor.name}`, function () {
     this.timeout(90_000);
     let cloud: FaultCloud;
+    let stateDir = '';
+    const savedStateDir = process.env.CAMHUB_STATE_DIR;
 
     before(async () => {
+      // Each cloud starts with no stored session, so logins are counted from a clean slate.
+      stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `camhub-faults-${vendor.name}-`));
+      process.env.CAMHUB_STATE_DIR = stateDir;
       cloud = await vendor.start();
     });
     after(async () => {
-      await cloud.close();
+      await cloud?.close();
+      if (savedStateDir === undefined) delete process.env.CAMHUB_STATE_DIR;
+      else process.env.CAMHUB_STATE_DIR = savedStateDir;
+      fs.rmSync(stateDir, { recursive: true, force: true });
     });
     afterEach(async () => {
       await unload();
@@ -94,11 +108,15 @@ for (const vendor of FAULT_VENDORS) {
     const na = (kind: NodeKind): string | undefined =>
       cloud.cameras[kind] && cloud.calls[kind]
         ? undefined
-        : `n/a: no ${vendor.name} camera has ${kind === 'ptz' ? 'PTZ' : kind}`;
+        : `n/a: ${
+            cloud.naReasons?.[kind] ??
+            `no ${vendor.name} camera has ${kind === 'ptz' ? 'PTZ' : kind}`
+          }`;
 
     async function ready(timeoutSec = 5): Promise<void> {
       cloud.clearFaults();
       await load(flowFor(cloud, timeoutSec), cloud.credentials);
+      await cloud.connect?.();
       // One good round first: logs in and fills the camera list, as a running flow has.
       for (const kind of kinds) {
         if (na(kind)) continue;
@@ -233,6 +251,7 @@ for (const vendor of FAULT_VENDORS) {
         ],
         cloud.credentials,
       );
+      await cloud.connect?.();
       const web = await serveHttpNode();
       try {
         await cloud.events.connect(web.url);

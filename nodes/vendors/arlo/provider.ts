@@ -648,6 +648,9 @@ export class ArloProvider extends BaseProvider {
 
   async setArmState(cameraId: string, request: ArmRequest): Promise<ArmState> {
     return this.track(async () => {
+      // The base station takes a mode change whether or not the camera is there: the list
+      // is read afresh, so a camera that went offline since is OFFLINE and nothing is sent.
+      await this.listCameras({ refresh: true });
       const cam = await this.getCamera(cameraId);
       const gw = this.gateway(cam.id);
       const api = await this.modeApi(gw);

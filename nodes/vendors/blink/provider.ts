@@ -233,6 +233,19 @@ export class BlinkProvider extends BaseProvider {
     return { cam, ref };
   }
 
+  /**
+   * The device as the homescreen shows it now, for a command. The camera list may be a minute
+   * old: a system arm would then succeed without the camera, and a thumbnail or live view
+   * would fail with a vendor code, where the user needs to hear that the camera is offline.
+   */
+  private async liveDevice(cameraId: string): Promise<{ cam: CameraInfo; ref: DeviceRef }> {
+    const { cam, ref } = await this.device(cameraId);
+    this.absorb(await this.client.homescreen());
+    const now = this.devices.get(cam.id) ?? ref;
+    if (!now.online) throw errors.offline(cam.name);
+    return { cam, ref: now };
+  }
+
   // --- arm ---------------------------------------------------------------------------------------
 
   /** A Mini without a sync module is its own system: its motion switch is its arm state. */
@@ -261,7 +274,7 @@ export class BlinkProvider extends BaseProvider {
           [],
         );
       }
-      const { cam, ref } = await this.device(cameraId);
+      const { cam, ref } = await this.liveDevice(cameraId);
       const armed = request.armed === true;
       const net = this.networks.get(ref.network);
       const system = scope === 'system' && net?.hasSyncModule === true;
@@ -350,7 +363,7 @@ export class BlinkProvider extends BaseProvider {
 
   async snapshot(cameraId: string): Promise<Snapshot> {
     return this.track(async () => {
-      const { cam, ref } = await this.device(cameraId);
+      const { cam, ref } = await this.liveDevice(cameraId);
       // Two flows asking at once share one thumbnail command and one picture.
       return this.snaps.run(cam.id, async () => {
         const what = `Snapshot of "${cam.name}"`;
@@ -385,7 +398,7 @@ export class BlinkProvider extends BaseProvider {
 
   async streamUrl(cameraId: string): Promise<StreamInfo> {
     return this.track(async () => {
-      const { cam, ref } = await this.device(cameraId);
+      const { cam, ref } = await this.liveDevice(cameraId);
       const reply = await this.client.liveview(
         ref.kind,
         ref.network,

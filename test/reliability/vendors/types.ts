@@ -30,6 +30,13 @@ export interface FaultCloud {
   credentials: Record<string, Record<string, string>>;
   /** Camera ids to use per node; absent when the cloud cannot do it (the row is n/a). */
   cameras: Partial<Record<NodeKind, string>>;
+  /** Why a node has no camera here, e.g. "Blink has no PTZ"; a generic reason otherwise. */
+  naReasons?: Partial<Record<NodeKind, string>>;
+  /**
+   * Account set-up that needs the deployed flow, e.g. an OAuth consent given in the editor.
+   * Called after every deploy, before the first msg.
+   */
+  connect?: () => Promise<void>;
   /** The msg.payload each node is sent. */
   payloads: Record<NodeKind, unknown>;
   /** The request of each node that faults are put on. */

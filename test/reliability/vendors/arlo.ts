@@ -1,0 +1,100 @@
+import { ARLO_IDS, ARLO_USER, startArloSim } from '../../../simulator/arlo';
+import { delay } from '../../helpers/nodered';
+import { freePort } from './ports';
+import type { FaultCloud, FaultVendor, LogEntry } from './types';
+
+const U = ARLO_IDS;
+const NOTIFY = '/hmsweb/users/devices/notify/';
+
+export const arloFaults: FaultVendor = {
+  name: 'arlo',
+  configType: 'camhub-arlo',
+  async start(): Promise<FaultCloud> {
+    // API host, auth host and MQTT broker come back on the same ports after a restart.
+    const [port, authPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
+    const sim = await startArloSim({
+      port,
+      authPort,
+      mqttPort,
+      subscriptionTtlMs: 1000,
+      snapDelayMs: 30,
+    });
+    /** Subscription requests (and renewals) that Arlo answered since `after`. */
+    const subscribed = (after: number) =>
+      sim
+        .requests({ path: NOTIFY, method: 'POST' })
+        .filter((r) => r.status === 200 && Date.parse(r.time) >= after).length;
+    let restartedAt = 0;
+    return {
+      account: (timeout) => ({
+        id: 'acc',
+        type: 'camhub-arlo',
+        baseUrl: sim.url,
+        authUrl: sim.authUrl,
+        timeout,
+        commandTimeout: 1.5,
+        heartbeat: 0.3,
+      }),
+      credentials: { acc: { email: ARLO_USER.email, password: ARLO_USER.password } },
+      cameras: { arm: U.frontDoor, snapshot: U.frontDoor, stream: U.frontDoor },
+      naReasons: {
+        ptz: 'Arlo has no PTZ: no Arlo API pans or tilts, the only control is a digital zoom crop',
+      },
+      payloads: {
+        arm: 'arm',
+        snapshot: 1,
+        stream: 1,
+        ptz: { action: 'move', direction: 'left', speed: 5 },
+      },
+      calls: {
+        // The base station's mode change, confirmed later on the event stream.
+        arm: { path: '/hmsweb/users/devices/automation/active', method: 'POST', idempotent: false },
+        // The capture command; the picture's URL arrives on the event stream.
+        snapshot: {
+          path: '/hmsweb/users/devices/fullFrameSnapshot',
+          method: 'POST',
+          idempotent: false,
+        },
+        stream: { path: '/hmsweb/users/devices/startStream', method: 'POST', idempotent: false },
+      },
+      addFault: (spec) => void sim.addFault(spec),
+      clearFaults: () => {
+        sim.server.clearFaults();
+        sim.auth.clearFaults();
+      },
+      requests: () => sim.requests(),
+      clearRequests: () => sim.clearRequests(),
+      setOnline: (camera, online) => sim.setOnline(camera, online),
+      expireToken: () => sim.expireTokens(),
+      isLogin: (e: LogEntry) => e.method === 'POST' && e.path === '/api/auth',
+      asyncKinds: ['arm', 'snapshot'],
+      neverComplete: () => sim.ignoreNextCommand(U.base),
+      syncCommands:
+        'Arlo answers startStream with the stream URL itself; there is no command to wait for',
+      events: {
+        camera: U.frontDoor,
+        async connect() {
+          // Live once the stream is up and the base station's subscription was (re)made on it.
+          for (;;) {
+            const c = sim.bus.connections;
+            if (c.mqtt + c.sse === 1 && subscribed(restartedAt) > 0) break;
+            await delay(20);
+          }
+        },
+        async trigger(camera) {
+          sim.trigger(camera, 'motion');
+        },
+      },
+      async restart() {
+        // Every listener goes down (the stream is cut) and comes back with the same accounts,
+        // tokens and devices, as a cloud does after a redeploy of its servers.
+        await sim.close();
+        restartedAt = Date.now();
+        await sim.bus.start(mqttPort);
+        await sim.server.start();
+        await sim.auth.start();
+      },
+      close: () => sim.close(),
+    };
+  },
+};
