@@ -32,6 +32,7 @@ const SCALE = (process.env.BENCH_CAMERAS || '10,100,500').split(',').map(Number)
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS || 100);
 const OUT = path.join(__dirname, '..', '.artifacts', 'bench.json');
 
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -390,7 +391,7 @@ async function main() {
       `requests   per ${cloud.events === 'poll' ? `${polls.intervalMs} ms poll interval` : 's (push)'} with 1/10/50 event nodes: ${polls['1']} / ${polls['10']} / ${polls['50']}`,
     );
     console.log(
-      `memory     4 accounts x 50 cameras x 400 nodes: +${mem.addedByFlow.rssMB} MB RSS, +${mem.addedByFlow.heapMB} MB heap; heap after 10 -> ${REDEPLOYS} redeploys: ${mem.heapGrowthAfter10MB >= 0 ? '+' : ''}${mem.heapGrowthAfter10MB} MB (heap every 10: ${mem.heapEvery10RedeploysMB.join(', ')})`,
+      `memory     4 accounts x 50 cameras x 400 nodes: ${signed(mem.addedByFlow.rssMB)} MB RSS, ${signed(mem.addedByFlow.heapMB)} MB heap; heap after 10 -> ${REDEPLOYS} redeploys: ${signed(mem.heapGrowthAfter10MB)} MB (heap every 10: ${mem.heapEvery10RedeploysMB.join(', ')})`,
     );
     console.log(
       'scaling    cameras | list cameras ms | snapshot p50 ms | event p50 ms | heap added MB',
