@@ -16,15 +16,23 @@ import {
   unload,
   type FlowNode,
 } from '../test/helpers/nodered';
-import { rawReceiver, reolinkBench, type BenchCloud, type BenchVendor } from './reolink';
+import { arloBench } from './arlo';
+import { blinkBench } from './blink';
+import { rawReceiver, type BenchCloud, type BenchVendor, type RawEvents } from './cloud';
+import { netatmoBench } from './netatmo';
+import { reolinkBench } from './reolink';
 import { round, summarise, type Summary } from './stats';
 
-const VENDORS: BenchVendor[] = [reolinkBench];
+const ALL: BenchVendor[] = [reolinkBench, blinkBench, arloBench, netatmoBench];
+/** BENCH_VENDORS=blink,arlo runs a subset while developing; the default is all four. */
+const ONLY = (process.env.BENCH_VENDORS || '').split(',').filter(Boolean);
+const VENDORS = ONLY.length ? ALL.filter((v) => ONLY.includes(v.name)) : ALL;
 const ITER = Number(process.env.BENCH_ITER || 200);
 const SCALE = (process.env.BENCH_CAMERAS || '10,100,500').split(',').map(Number);
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS || 100);
 const OUT = path.join(__dirname, '..', '.artifacts', 'bench.json');
 
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -51,28 +59,35 @@ function pair(node: number[], raw: number[]): Pair {
 
 function baseFlow(vendor: BenchVendor, cloud: BenchCloud, camera: string): FlowNode[] {
   return [
-    { id: 'acc', type: vendor.configType, baseUrl: cloud.url, timeout: 30 },
+    { id: 'acc', type: vendor.configType, baseUrl: cloud.url, timeout: 30, ...cloud.account },
     { id: 'snap', type: 'camhub-snapshot', account: 'acc', camera, wires: [['out']] },
     {
       id: 'stream',
       type: 'camhub-stream',
       account: 'acc',
       camera,
-      quality: 'sub',
+      quality: cloud.streamQuality ?? 'sub',
       wires: [['out']],
     },
     { id: 'arm', type: 'camhub-arm', account: 'acc', camera, wires: [['out']] },
     { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['evout']] },
     { id: 'out', type: 'helper' },
     { id: 'evout', type: 'helper' },
+    { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
+    { id: 'err', type: 'helper' },
   ];
 }
 
 async function viaNode(id: string, payload: unknown): Promise<number> {
   const t = now();
   const done = nextMessage('out', 30_000);
+  // A failed call would otherwise only show as a timeout.
+  const failed = nextMessage('err', 30_000).then((m) => {
+    throw new Error(`${id}: ${JSON.stringify(m.error)}`);
+  });
+  failed.catch(() => undefined);
   getNode(id).receive({ payload });
-  await done;
+  await Promise.race([done, failed]);
   return now() - t;
 }
 
@@ -106,9 +121,32 @@ async function sideBySide(
   return pair(n, r);
 }
 
-async function eventLatency(cloud: BenchCloud, webUrl: string, iter: number, camera: string) {
+/** What a webhook cloud does by default: call camhub's receiver, or a bare HTTP one. */
+function defaultRoute(vendor: BenchVendor, cloud: BenchCloud) {
+  return async (webUrl: string, accountId: string) =>
+    cloud.setCallback(
+      `${webUrl}/camhub/${vendor.name}/${accountId}?authcode=${cloud.credentials.authcode}`,
+    );
+}
+
+function defaultRaw(cloud: BenchCloud) {
+  return async (onEvent: () => void): Promise<RawEvents> => {
+    const receiver = await rawReceiver(() => onEvent());
+    cloud.setCallback(receiver.url);
+    return receiver;
+  };
+}
+
+/** "Cloud emits -> msg leaves camhub-event", then the same for a raw client of the same channel. */
+async function eventLatency(
+  vendor: BenchVendor,
+  cloud: BenchCloud,
+  webUrl: string,
+  iter: number,
+  camera: string,
+) {
+  await (cloud.routeEvents ?? defaultRoute(vendor, cloud))(webUrl, 'acc');
   const viaCamhub: number[] = [];
-  cloud.setCallback(`${webUrl}/camhub/${cloudVendor}/acc?authcode=${cloud.credentials.authcode}`);
   for (let i = 0; i < iter; i++) {
     const t = now();
     const got = nextMessage('evout', 10_000);
@@ -118,24 +156,35 @@ async function eventLatency(cloud: BenchCloud, webUrl: string, iter: number, cam
   }
   const viaRaw: number[] = [];
   let arrived: (() => void) | undefined;
-  const receiver = await rawReceiver(() => arrived?.());
-  cloud.setCallback(receiver.url);
+  const raw = await (cloud.rawEvents ?? defaultRaw(cloud))(() => arrived?.());
   for (let i = 0; i < iter; i++) {
     const t = now();
     const got = new Promise<void>((r) => (arrived = r));
     await cloud.trigger(camera);
     await got;
+    arrived = undefined;
     viaRaw.push(now() - t);
   }
-  await receiver.close();
-  return { camhub: summarise(viaCamhub), raw: summarise(viaRaw) };
+  await raw.close();
+  return {
+    channel: cloud.channel ?? cloud.events,
+    camhub: summarise(viaCamhub),
+    raw: summarise(viaRaw),
+  };
 }
-let cloudVendor = '';
 
-async function requestsPerInterval(vendor: BenchVendor, cloud: BenchCloud, intervalMs: number) {
-  const out: Record<string, number> = {};
-  for (const n of [1, 10, 50]) {
-    const flow: FlowNode[] = [{ id: 'acc', type: vendor.configType, baseUrl: cloud.url }];
+/**
+ * Cloud requests per poll interval of one account with 1, 10 and 50 event nodes. Polled clouds
+ * are counted over 20 intervals, push clouds over 2 s (their "interval" is 1 s).
+ */
+async function requestsPerInterval(vendor: BenchVendor, cloud: BenchCloud) {
+  const intervalMs = cloud.pollIntervalMs ?? 1000;
+  const intervals = cloud.pollIntervalMs ? 20 : 2;
+  const out: Record<'1' | '10' | '50', number> = { '1': 0, '10': 0, '50': 0 };
+  for (const n of [1, 10, 50] as const) {
+    const flow: FlowNode[] = [
+      { id: 'acc', type: vendor.configType, baseUrl: cloud.url, ...cloud.account },
+    ];
     for (let i = 0; i < n; i++)
       flow.push({
         id: `ev${i}`,
@@ -146,12 +195,13 @@ async function requestsPerInterval(vendor: BenchVendor, cloud: BenchCloud, inter
         wires: [[]],
       });
     await redeploy(flow, { acc: cloud.credentials });
-    await delay(500); // start-up listing
+    if (n === 1) await cloud.connect?.('acc');
+    await delay(Math.max(500, intervalMs)); // start-up listing and the first poll
     const before = cloud.requestCount();
-    await delay(intervalMs * 2);
-    out[String(n)] = round((cloud.requestCount() - before) / 2, 1);
+    await delay(intervalMs * intervals);
+    out[`${n}`] = round((cloud.requestCount() - before) / intervals, 1);
   }
-  return out;
+  return { mode: cloud.events, intervalMs, ...out };
 }
 
 /**
@@ -177,7 +227,13 @@ async function memoryRun(vendor: BenchVendor) {
   const flowFor = (variant: number): FlowNode[] => {
     const flow: FlowNode[] = [];
     clouds.forEach((cloud, a) => {
-      flow.push({ id: `acc${a}`, type: vendor.configType, baseUrl: cloud.url, name: `a${a}` });
+      flow.push({
+        id: `acc${a}`,
+        type: vendor.configType,
+        baseUrl: cloud.url,
+        name: `a${a}`,
+        ...cloud.account,
+      });
       const types = ['camhub-event', 'camhub-snapshot', 'camhub-arm', 'camhub-stream'];
       for (let i = 0; i < 100; i++) {
         flow.push({
@@ -199,6 +255,7 @@ async function memoryRun(vendor: BenchVendor) {
     return memory();
   };
   await redeploy(flowFor(0), creds);
+  for (const [a, cloud] of clouds.entries()) await cloud.connect?.(`acc${a}`);
   // Each account lists its cameras once, as the editor's picker would.
   for (let a = 0; a < 4; a++) await helper.request().get(`/camhub/accounts/acc${a}/cameras`);
   const deployed = reading();
@@ -239,13 +296,14 @@ async function scaling(vendor: BenchVendor) {
     const camera = cloud.cameraIds[cams - 1];
     const heap0 = memory().heapMB;
     await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
+    await cloud.connect?.('acc');
     const web = await serveHttpNode();
     const listMs = await timed(() =>
       helper.request().get('/camhub/accounts/acc/cameras?refresh=1'),
     );
     const snap: number[] = [];
     for (let i = 0; i < 30; i++) snap.push(await viaNode('snap', i));
-    const ev = await eventLatency(cloud, web.url, 30, camera);
+    const ev = await eventLatency(vendor, cloud, web.url, 30, camera);
     const heap1 = memory().heapMB;
     rows.push({
       cameras: cams,
@@ -276,13 +334,17 @@ async function main() {
   if (!(globalThis as { gc?: unknown }).gc)
     console.warn('run with --expose-gc for steady memory figures');
   for (const vendor of VENDORS) {
-    cloudVendor = vendor.name;
     console.log(`\n== ${vendor.name}`);
     // Memory first, while the process is fresh: later phases leave RSS the allocator keeps.
     const mem = await memoryRun(vendor);
     const cloud = await vendor.start(10);
     const camera = cloud.cameraIds[0];
+    // Request counts first, while the cloud holds no recent events a poll would page through.
+    await load([]);
+    const polls = await requestsPerInterval(vendor, cloud);
+    await unload();
     await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
+    await cloud.connect?.('acc');
     const web = await serveHttpNode();
     const snapshot = await sideBySide(
       ITER,
@@ -299,11 +361,10 @@ async function main() {
       (i) => viaNode('arm', i % 2 === 0),
       (i) => timed(() => cloud.raw.arm(camera, i % 2 === 0)),
     );
-    // A disarmed ROP camera raises no alarm: leave it armed for the event figures.
+    // A disarmed camera (or system) raises no event: leave it armed for the event figures.
     await cloud.raw.arm(camera, true);
-    const events = await eventLatency(cloud, web.url, ITER, camera);
+    const events = await eventLatency(vendor, cloud, web.url, ITER, camera);
     await web.close();
-    const polls = await requestsPerInterval(vendor, cloud, cloud.events === 'push' ? 1000 : 30_000);
     await unload();
     await cloud.close();
     const scale = await scaling(vendor);
@@ -312,7 +373,7 @@ async function main() {
       stream,
       arm,
       events,
-      requestsPerPollInterval: { mode: cloud.events, ...polls },
+      requestsPerPollInterval: polls,
       memory: mem,
       scaling: scale,
     };
@@ -324,13 +385,13 @@ async function main() {
     console.log(row('stream', stream));
     console.log(row('arm', arm));
     console.log(
-      `events     camhub p50 ${events.camhub.p50.toFixed(2)} ms p99 ${events.camhub.p99.toFixed(2)} ms   raw p50 ${events.raw.p50.toFixed(2)} ms p99 ${events.raw.p99.toFixed(2)} ms`,
+      `events     (${events.channel}) camhub p50 ${events.camhub.p50.toFixed(2)} ms p99 ${events.camhub.p99.toFixed(2)} ms   raw p50 ${events.raw.p50.toFixed(2)} ms p99 ${events.raw.p99.toFixed(2)} ms`,
     );
     console.log(
-      `requests per poll interval (${cloud.events}) with 1/10/50 event nodes: ${polls['1']} / ${polls['10']} / ${polls['50']}`,
+      `requests   per ${cloud.events === 'poll' ? `${polls.intervalMs} ms poll interval` : 's (push)'} with 1/10/50 event nodes: ${polls['1']} / ${polls['10']} / ${polls['50']}`,
     );
     console.log(
-      `memory     4 accounts x 50 cameras x 400 nodes: +${mem.addedByFlow.rssMB} MB RSS, +${mem.addedByFlow.heapMB} MB heap; heap after 10 -> ${REDEPLOYS} redeploys: ${mem.heapGrowthAfter10MB >= 0 ? '+' : ''}${mem.heapGrowthAfter10MB} MB (heap every 10: ${mem.heapEvery10RedeploysMB.join(', ')})`,
+      `memory     4 accounts x 50 cameras x 400 nodes: ${signed(mem.addedByFlow.rssMB)} MB RSS, ${signed(mem.addedByFlow.heapMB)} MB heap; heap after 10 -> ${REDEPLOYS} redeploys: ${signed(mem.heapGrowthAfter10MB)} MB (heap every 10: ${mem.heapEvery10RedeploysMB.join(', ')})`,
     );
     console.log(
       'scaling    cameras | list cameras ms | snapshot p50 ms | event p50 ms | heap added MB',

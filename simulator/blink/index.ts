@@ -2,6 +2,7 @@ import { JSON_CONTENT_TYPE, SimControlError, SimServer } from '../common';
 import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry } from '../common';
 import { BlinkHttpError, registerBlinkControl, registerBlinkRoutes, UNAUTHORIZED } from './routes';
 import { blinkSeed, DEFAULT_BLINK_EMAIL, DEFAULT_BLINK_PASSWORD } from './seed';
+import type { BlinkDeviceSeed } from './seed';
 import { BlinkState, type LoginLimit, type MediaEntry } from './state';
 
 export * from './seed';
@@ -23,6 +24,8 @@ export interface BlinkSimOptions {
   liveviewDurationSec?: number;
   mediaPageSize?: number;
   loginLimit?: Partial<LoginLimit>;
+  /** Devices in place of the seed's four, e.g. many for scaling figures; networks stay the seed's. */
+  devices?: readonly BlinkDeviceSeed[];
 }
 
 export interface BlinkSim {
@@ -60,10 +63,11 @@ export function createBlinkSim(options: BlinkSimOptions = {}): {
   server: SimServer;
   state: BlinkState;
 } {
-  const seed = blinkSeed(
+  const seeded = blinkSeed(
     options.email ?? DEFAULT_BLINK_EMAIL,
     options.password ?? DEFAULT_BLINK_PASSWORD,
   );
+  const seed = options.devices ? { ...seeded, devices: [...options.devices] } : seeded;
   const state = new BlinkState(
     seed,
     {

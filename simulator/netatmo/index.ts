@@ -3,7 +3,7 @@ import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry } from '../
 import { checkTrigger, pushConnection, triggerEvent } from './events';
 import type { TriggerOptions, TriggerResult } from './events';
 import { apiErrorReply, registerNetatmoRoutes } from './routes';
-import { CAMERA_SCOPES, type Scope } from './seed';
+import { CAMERA_SCOPES, type ModuleSeed, type Scope } from './seed';
 import {
   DEFAULT_QUOTA,
   NetatmoApiError,
@@ -49,6 +49,8 @@ export interface NetatmoSimOptions {
   snapshotSize?: readonly [number, number];
   /** An extra webhook target besides addwebhook's (the shared /_sim/callback). */
   callbackUrl?: string;
+  /** Cameras in place of the seed's five, e.g. many for scaling figures; homes stay the seed's. */
+  modules?: readonly ModuleSeed[];
 }
 
 export interface NetatmoSim {
@@ -94,6 +96,7 @@ export function createNetatmoSim(options: NetatmoSimOptions = {}): {
     baseUrl: () => server.url,
     accessTokenTtlSec: ttl,
     quota: options.quota ?? DEFAULT_QUOTA,
+    modules: options.modules,
   });
   const server: SimServer = new SimServer({
     name: 'netatmo',

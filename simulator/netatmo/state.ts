@@ -146,6 +146,8 @@ export interface NetatmoStateConfig {
   baseUrl: () => string;
   accessTokenTtlSec: number;
   quota: QuotaLimit[];
+  /** The cameras; default the seed's five (NETATMO_MODULES). */
+  modules?: readonly ModuleSeed[];
 }
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -191,7 +193,7 @@ export class NetatmoState {
 
   reset(): void {
     this.modules.clear();
-    for (const seed of NETATMO_MODULES) {
+    for (const seed of this.config.modules ?? NETATMO_MODULES) {
       this.modules.set(seed.id, {
         seed,
         monitoring: seed.monitoring,

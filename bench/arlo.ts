@@ -1,0 +1,191 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { ARLO_SEED, ARLO_USER, startArloSim, type ArloDeviceSeed } from '../simulator/arlo';
+import { call, json, type BenchVendor, type RawEvents } from './cloud';
+
+/** A base station with n cameras behind it, modelled on the seed's. */
+function seedDevices(n: number): ArloDeviceSeed[] {
+  const base = ARLO_SEED.find((d) => d.deviceType === 'basestation') ?? ARLO_SEED[0];
+  const cam = ARLO_SEED.find((d) => d.deviceType === 'camera' && d.parentId === base.deviceId);
+  if (!cam) throw new Error('the Arlo seed has no camera behind its base station');
+  return [
+    base,
+    ...Array.from({ length: n }, (_, i) => ({
+      ...cam,
+      deviceId: `59D1B${String(i).padStart(8, '0')}`,
+      deviceName: `Camera ${i + 1}`,
+    })),
+  ];
+}
+
+type Packet = Record<string, unknown> & {
+  action?: string;
+  resource?: string;
+  properties?: Record<string, unknown>;
+};
+
+export const arloBench: BenchVendor = {
+  name: 'arlo',
+  configType: 'camhub-arlo',
+  async start(cameras) {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-bench-arlo-'));
+    process.env.CAMHUB_STATE_DIR = stateDir;
+    const devices = seedDevices(cameras);
+    const base = devices[0];
+    const sim = await startArloSim({
+      devices,
+      // The cloud's own relay delays are left out, so what remains is client overhead.
+      eventDelayMs: 0,
+      snapDelayMs: 0,
+      // The raw client subscribes once; camhub renews on its heartbeat as it always does.
+      subscriptionTtlMs: 3_600_000,
+    });
+    const userId = ARLO_USER.userId;
+    // The raw client's login is not measured: it gets a finished token as camhub ends up with.
+    const token = sim.state.issueToken(true, 'bench-raw-client').token;
+    const headers = {
+      Authorization: token,
+      'Auth-Version': '2',
+      xcloudId: base.xCloudId,
+    };
+
+    // A raw MQTT subscriber of the base station's topics, connected for the cloud's lifetime.
+    const listeners = new Set<(p: Packet) => void>();
+    const client = await mqtt.connectAsync(sim.mqttUrl, {
+      clientId: `user_${userId}_${String(randomInt(1e9, 1e10 - 1))}`,
+      username: userId,
+      password: token,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    client.on('message', (_topic, payload) => {
+      let p: Packet;
+      try {
+        p = JSON.parse(payload.toString('utf8')) as Packet;
+      } catch {
+        return;
+      }
+      for (const l of [...listeners]) l(p);
+    });
+    await client.subscribeAsync(`d/${base.xCloudId}/out/#`, { qos: 1 });
+    const api = (p: string) => `${sim.url}/hmsweb${p}`;
+    await call('POST', api(`/users/devices/notify/${base.deviceId}`), {
+      headers,
+      json: {
+        to: base.deviceId,
+        from: `${userId}_web`,
+        resource: `subscriptions/${userId}_web`,
+        action: 'set',
+        publishResponse: false,
+        transId: `web!${randomUUID()}`,
+        properties: { devices: [base.deviceId] },
+      },
+    });
+    /** The next packet that matches, registered before the request that causes it. */
+    const packet = (match: (p: Packet) => boolean): Promise<Packet> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(l);
+          reject(new Error('no packet within 10 s'));
+        }, 10_000);
+        const l = (p: Packet) => {
+          if (!match(p)) return;
+          clearTimeout(timer);
+          listeners.delete(l);
+          resolve(p);
+        };
+        listeners.add(l);
+      });
+    const cameraCall = (camera: string, properties: Record<string, unknown>) => ({
+      to: base.deviceId,
+      from: `${userId}_web`,
+      resource: `cameras/${camera}`,
+      action: 'set',
+      publishResponse: true,
+      transId: `web!${randomUUID()}`,
+      properties,
+    });
+
+    return {
+      url: sim.url,
+      cameraIds: devices.slice(1).map((d) => d.deviceId),
+      credentials: { email: ARLO_USER.email, password: ARLO_USER.password },
+      account: { authUrl: sim.authUrl, commandTimeout: 30 },
+      streamQuality: 'main',
+      raw: {
+        snapshot: async (camera) => {
+          const ready = packet(
+            (p) => p.resource === `cameras/${camera}` && p.action === 'fullFrameSnapshotAvailable',
+          );
+          await call('POST', api('/users/devices/fullFrameSnapshot'), {
+            headers,
+            json: cameraCall(camera, { activityState: 'fullFrameSnapshot' }),
+          });
+          const url = (await ready).properties?.presignedFullFrameSnapshotUrl;
+          if (typeof url !== 'string') throw new Error('no snapshot URL');
+          await call('GET', url);
+        },
+        stream: async (camera) => {
+          await call('POST', api('/users/devices/startStream'), {
+            headers,
+            json: {
+              ...cameraCall(camera, { activityState: 'startUserStream', cameraId: camera }),
+              responseUrl: '',
+            },
+          });
+        },
+        arm: async (_camera, armed) => {
+          const mode = armed ? 'mode1' : 'mode0';
+          const done = packet((p) => {
+            const entry = p[base.deviceId] as { activeModes?: unknown } | undefined;
+            return (
+              p.resource === 'activeAutomations' &&
+              Array.isArray(entry?.activeModes) &&
+              entry.activeModes.includes(mode)
+            );
+          });
+          const reply = await call('POST', api('/users/devices/automation/active'), {
+            headers,
+            json: {
+              activeAutomations: [
+                {
+                  deviceId: base.deviceId,
+                  timestamp: Date.now(),
+                  activeModes: [mode],
+                  activeSchedules: [],
+                },
+              ],
+            },
+          });
+          if (json<{ success?: boolean }>(reply).success !== true) throw new Error('mode refused');
+          await done;
+        },
+      },
+      events: 'push',
+      channel: 'MQTT',
+      setCallback: () => undefined,
+      // The broker publishes to every subscriber: camhub's connection needs no routing.
+      routeEvents: async () => undefined,
+      rawEvents: async (onEvent): Promise<RawEvents> => {
+        const l = (p: Packet) => {
+          if (p.properties?.motionDetected === true) onEvent();
+        };
+        listeners.add(l);
+        return { close: async () => void listeners.delete(l) };
+      },
+      trigger: async (camera) => {
+        if (!sim.trigger(camera, 'motion').delivered) throw new Error('motion not published');
+      },
+      requestCount: () => sim.server.requests().length + sim.auth.requests().length,
+      clearLog: () => sim.clearRequests(),
+      close: async () => {
+        await client.endAsync(true);
+        await sim.close();
+        fs.rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  },
+};

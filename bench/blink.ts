@@ -1,0 +1,178 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  BLINK_IDS,
+  blinkTime,
+  DEFAULT_BLINK_EMAIL,
+  DEFAULT_BLINK_PASSWORD,
+  startBlinkSim,
+  type BlinkDeviceSeed,
+} from '../simulator/blink';
+import { call, json, sleep, type BenchVendor, type RawEvents } from './cloud';
+
+/**
+ * Blink has no push channel: camhub polls media/changed. The bench polls every 200 ms (real
+ * accounts: 30 s, the floor blinkpy keeps), so the event figures are poll-bound on both sides.
+ */
+const POLL_MS = 200;
+
+/** n Blink Outdoor cameras on the seed's armed "Home" network, which has a sync module. */
+function seedDevices(n: number): BlinkDeviceSeed[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: 100_000 + i,
+    name: `Camera ${i + 1}`,
+    kind: 'camera',
+    type: 'catalina',
+    networkId: BLINK_IDS.home,
+    serial: `G8T1BENCH${String(i).padStart(7, '0')}`,
+    enabled: true,
+    thumbnailForm: 'path',
+    liveview: 'immis',
+  }));
+}
+
+interface Command {
+  id?: number;
+  network_id?: number;
+}
+
+interface Homescreen {
+  cameras?: { id: number; network_id: number; thumbnail?: string }[];
+}
+
+export const blinkBench: BenchVendor = {
+  name: 'blink',
+  configType: 'camhub-blink',
+  async start(cameras) {
+    // The account's intervals have floors for real accounts; the env var lowers them for
+    // simulators only. Each cloud starts with no stored session.
+    process.env.CAMHUB_BLINK_MIN_INTERVAL_MS = '0';
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-bench-blink-'));
+    process.env.CAMHUB_STATE_DIR = stateDir;
+    const devices = seedDevices(cameras);
+    const sim = await startBlinkSim({
+      devices,
+      // As on the real cloud, a command reports complete:false twice before it completes.
+      commandPolls: 2,
+      loginLimit: { max: 10_000 },
+    });
+    // A raw client logs in once, as camhub does; the login itself is not measured.
+    const verifier = randomBytes(32).toString('base64url');
+    const session = sim.state.newSession({
+      challenge: createHash('sha256').update(verifier).digest('base64url'),
+      hardwareId: 'bench-raw-client',
+      redirectUri: 'immedia-blink://applinks.blink.com/signin/callback',
+      state: 'bench',
+    });
+    const grant = sim.state.exchangeCode(sim.state.issueCode(session), verifier);
+    if (!grant) throw new Error('the Blink simulator refused the raw client login');
+    const headers = { Authorization: `Bearer ${grant.accessToken}` };
+    const tier = `${sim.url}/rest-${sim.state.seed.tier}`;
+    const acct = sim.state.seed.accountId;
+    const net = (camera: string) => {
+      const d = devices.find((x) => String(x.id) === camera);
+      if (!d) throw new Error(`unknown bench camera ${camera}`);
+      return d.networkId;
+    };
+    /** Sends a command and polls its status until it completes, as Blink's own app does. */
+    const command = async (url: string): Promise<void> => {
+      const cmd = json<Command>(await call('POST', url, { headers }));
+      for (;;) {
+        await sleep(0);
+        const st = json<{ complete?: boolean; status_code?: number }>(
+          await call('GET', `${tier}/network/${cmd.network_id}/command/${cmd.id}`, { headers }),
+        );
+        if (st.status_code !== 908) throw new Error(`command failed: ${st.status_code}`);
+        if (st.complete) return;
+      }
+    };
+    const homescreen = async () =>
+      json<Homescreen>(
+        await call('GET', `${tier}/api/v3/accounts/${acct}/homescreen`, { headers }),
+      );
+
+    return {
+      url: sim.url,
+      cameraIds: devices.map((d) => String(d.id)),
+      credentials: { email: DEFAULT_BLINK_EMAIL, password: DEFAULT_BLINK_PASSWORD },
+      account: {
+        pollInterval: POLL_MS / 1000,
+        // Status polls and commands back to back: the raw client waits no longer either.
+        commandPoll: 0,
+        commandSpacing: 0,
+        commandTimeout: 30,
+      },
+      streamQuality: 'main',
+      raw: {
+        snapshot: async (camera) => {
+          await command(`${tier}/network/${net(camera)}/camera/${camera}/thumbnail`);
+          const hs = await homescreen();
+          const thumb = hs.cameras?.find((c) => String(c.id) === camera)?.thumbnail;
+          if (!thumb) throw new Error('no thumbnail');
+          await call('GET', `${tier}${thumb}.jpg`, { headers });
+        },
+        stream: async (camera) => {
+          await call(
+            'POST',
+            `${tier}/api/v6/accounts/${acct}/networks/${net(camera)}/cameras/${camera}/liveview`,
+            { headers, json: { intent: 'liveview', motion_event_start_time: null } },
+          );
+        },
+        arm: async (camera, armed) => {
+          await command(
+            `${tier}/api/v1/accounts/${acct}/networks/${net(camera)}/state/${armed ? 'arm' : 'disarm'}`,
+          );
+          await homescreen();
+        },
+      },
+      events: 'poll',
+      channel: 'poll (no push)',
+      pollIntervalMs: POLL_MS,
+      setCallback: () => undefined,
+      routeEvents: async () => undefined,
+      rawEvents: async (onEvent): Promise<RawEvents> => {
+        // A hand-written poller: media/changed since a minute ago, every POLL_MS, new ids only.
+        const seen = new Set(sim.state.media.map((m) => m.id));
+        let stopped = false;
+        const loop = (async () => {
+          while (!stopped) {
+            const since = encodeURIComponent(blinkTime(Date.now() - 60_000));
+            const page = json<{ media?: { id: number }[] }>(
+              await call(
+                'GET',
+                `${tier}/api/v1/accounts/${acct}/media/changed?since=${since}&page=1`,
+                {
+                  headers,
+                },
+              ),
+            );
+            for (const m of page.media ?? []) {
+              if (seen.has(m.id)) continue;
+              seen.add(m.id);
+              onEvent();
+            }
+            await sleep(POLL_MS);
+          }
+        })();
+        return {
+          close: async () => {
+            stopped = true;
+            await loop;
+          },
+        };
+      },
+      trigger: async (camera) => {
+        if (!sim.trigger(camera, 'motion'))
+          throw new Error(`Blink camera ${camera} recorded no clip`);
+      },
+      requestCount: () => sim.requests().length,
+      clearLog: () => sim.clearRequests(),
+      close: async () => {
+        await sim.close();
+        fs.rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  },
+};

@@ -1,0 +1,158 @@
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CAMERA_SCOPES, NETATMO_IDS, startNetatmoSim, type ModuleSeed } from '../simulator/netatmo';
+import { helper } from '../test/helpers/nodered';
+import { call, json, rawReceiver, type BenchVendor, type RawEvents } from './cloud';
+
+/** Without a webhook URL camhub polls getevents; the bench polls every 200 ms (default 60 s). */
+const POLL_MS = 200;
+const CALLBACK = 'http://127.0.0.1:1880/camhub/netatmo/oauth/callback';
+let apps = 0;
+
+/** n Welcome cameras with monitoring on, in the seed's home "Maison", reached by vpn_url. */
+function seedModules(n: number): ModuleSeed[] {
+  const hex = (v: number) => v.toString(16).padStart(2, '0');
+  return Array.from({ length: n }, (_, i) => ({
+    id: `70:ee:51:00:${hex(i >> 8)}:${hex(i & 255)}`,
+    type: 'NACamera',
+    name: `Camera ${i + 1}`,
+    homeId: NETATMO_IDS.home,
+    roomId: '1001',
+    monitoring: 'on',
+    isLocal: false,
+  }));
+}
+
+/**
+ * "Connect to Netatmo" as the editor does it: the account's auth step, the consent page
+ * accepted, and the redirect back to Node-RED's callback.
+ */
+async function consent(accountId: string, simUrl: string): Promise<void> {
+  const start = await helper
+    .request()
+    .post(`/camhub/accounts/${accountId}/auth`)
+    .send({ redirectUri: CALLBACK });
+  const step = (start.body as { data?: { url?: string } }).data;
+  if (start.status !== 200 || !step?.url) throw new Error(`Netatmo auth step: ${start.text}`);
+  const html = (await call('GET', step.url)).body.toString('utf8');
+  const form: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    form[m[1]] = m[2].replace(/&amp;/g, '&');
+  }
+  form.decision = 'accept';
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? '';
+  const accepted = await call('POST', new URL(action, simUrl).toString(), { form });
+  const back = new URL(String(accepted.headers.location ?? ''));
+  const done = await helper.request().get(back.pathname + back.search);
+  if (done.status !== 200) throw new Error(`Netatmo callback: ${done.status} ${done.text}`);
+}
+
+export const netatmoBench: BenchVendor = {
+  name: 'netatmo',
+  configType: 'camhub-netatmo',
+  async start(cameras) {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-bench-netatmo-'));
+    process.env.CAMHUB_STATE_DIR = stateDir;
+    const modules = seedModules(cameras);
+    // One app per cloud, so accounts of several clouds never share a login.
+    const clientId = `bench-app-${++apps}`;
+    const sim = await startNetatmoSim({
+      modules,
+      clientId,
+      // The per-user quota (50 per 10 s) would throttle a benchmark, not measure it.
+      quota: [{ limit: 1e9, windowMs: 1000 }],
+    });
+    // The raw client's own token pair for the same app, taken without the consent page.
+    const code = sim.state.issueCode(clientId, CALLBACK, [...CAMERA_SCOPES]);
+    const token = sim.state.exchangeCode(code, CALLBACK).accessToken;
+    const headers = { Authorization: `Bearer ${token}` };
+    const home = NETATMO_IDS.home;
+    const homestatus = async () =>
+      json<{ body: { home: { modules: { id: string; vpn_url?: string }[] } } }>(
+        await call('GET', `${sim.url}/api/homestatus?home_id=${encodeURIComponent(home)}`, {
+          headers,
+        }),
+      );
+    /** vpn_url per camera, read once: it lasts until the camera reconnects. */
+    const vpn = new Map<string, string>();
+    const vpnOf = async (camera: string): Promise<string> => {
+      if (!vpn.has(camera)) {
+        for (const m of (await homestatus()).body.home.modules) {
+          if (m.vpn_url) vpn.set(m.id, m.vpn_url);
+        }
+      }
+      const url = vpn.get(camera);
+      if (!url) throw new Error(`no vpn_url for ${camera}`);
+      return url;
+    };
+    const webhook = async (url: string | null) => {
+      if (url) await call('POST', `${sim.url}/api/addwebhook`, { headers, form: { url } });
+      else await call('POST', `${sim.url}/api/dropwebhook`, { headers, form: {} });
+    };
+
+    return {
+      url: sim.url,
+      cameraIds: modules.map((m) => m.id),
+      credentials: { clientId, clientSecret: sim.clientSecret },
+      account: { pollInterval: POLL_MS / 1000 },
+      connect: (accountId) => consent(accountId, sim.url),
+      raw: {
+        snapshot: async (camera) => {
+          await call('GET', `${await vpnOf(camera)}/live/snapshot_720.jpg`);
+        },
+        // camhub reads homestatus for the current vpn_url and builds the HLS URL from it.
+        stream: async () => {
+          await homestatus();
+        },
+        arm: async (camera, armed) => {
+          await call('POST', `${sim.url}/api/setstate`, {
+            headers,
+            json: {
+              home: { id: home, modules: [{ id: camera, monitoring: armed ? 'on' : 'off' }] },
+            },
+          });
+          await homestatus();
+        },
+      },
+      // Request counts are for an account without a public webhook URL, which polls.
+      events: 'poll',
+      channel: 'webhook',
+      pollIntervalMs: POLL_MS,
+      setCallback: (url) => sim.setCallback(url),
+      // The app's webhook, registered as camhub does when it has a public URL; Netatmo's
+      // activation call then stops camhub's polling.
+      routeEvents: async (webUrl, accountId) => {
+        await webhook(`${webUrl}/camhub/netatmo/${accountId}`);
+        await new Promise((r) => setTimeout(r, 200));
+      },
+      rawEvents: async (onEvent): Promise<RawEvents> => {
+        // A hand-written receiver checks the signature and reads the JSON, as camhub does.
+        const receiver = await rawReceiver((body, h) => {
+          const sig = createHmac('sha256', sim.clientSecret).update(body).digest('hex');
+          if (h['x-netatmo-secret'] !== sig) return;
+          const push = JSON.parse(body.toString('utf8')) as { push_type?: string };
+          if (push.push_type !== 'webhook_activation') onEvent();
+        });
+        await webhook(receiver.url);
+        return {
+          close: async () => {
+            await webhook(null);
+            await receiver.close();
+          },
+        };
+      },
+      trigger: async (camera) => {
+        const r = await sim.trigger(camera, { type: 'movement' });
+        if (!r.event) throw new Error(`Netatmo camera ${camera} recorded no event`);
+      },
+      requestCount: () => sim.requests().length,
+      clearLog: () => sim.clearRequests(),
+      close: async () => {
+        await sim.close();
+        fs.rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
