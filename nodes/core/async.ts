@@ -88,3 +88,27 @@ export function parseRetryAfter(value: unknown, now: number = Date.now()): numbe
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }
+
+/**
+ * Remembers the most recent event ids, so an event that reaches us twice (webhook and poll,
+ * a stream redelivering after a reconnect) is emitted once. Bounded: the oldest id goes first.
+ */
+export class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly max = 2000) {}
+
+  /** True the first time an id is offered. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.max) {
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+}

@@ -7,6 +7,7 @@ import {
   sleep,
 } from '../../nodes/core/async';
 import { redact, redactUrl } from '../../nodes/core/redact';
+import { secondsSetting } from '../../nodes/core/settings';
 import { bearerToken, secretEquals } from '../../nodes/core/secret';
 
 describe('core helpers', () => {
@@ -101,5 +102,13 @@ describe('core helpers', () => {
     assert.equal(bearerToken({ authentication: 'Bearer xyz' }), 'xyz');
     assert.equal(bearerToken({ authorization: 'bearer q' }), 'q');
     assert.equal(bearerToken({ authorization: 'Basic q' }), undefined);
+  });
+
+  it('reads a seconds setting from a dialog field, leaving empty and junk to the default', () => {
+    assert.equal(secondsSetting('15'), 15_000);
+    assert.equal(secondsSetting(0.5), 500);
+    for (const v of ['', undefined, null, 'abc', 0, -3, NaN, Infinity]) {
+      assert.equal(secondsSetting(v), undefined, String(v));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mapNetatmoError } from '../../nodes/vendors/netatmo/client';
+import { RecentIds } from '../../nodes/core/async';
 import {
-  RecentIds,
   fromPolledEvent,
   fromPush,
   namePersons,

@@ -1,11 +1,7 @@
 import { CamhubError } from '../../core/errors';
+import { secondsSetting as seconds } from '../../core/settings';
 import type { VendorModule } from '../../core/provider';
 import { ArloProvider } from './provider';
-
-function seconds(value: unknown): number | undefined {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n * 1000 : undefined;
-}
 
 export const arlo: VendorModule = {
   id: 'arlo',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SingleFlight } from '../../core/async';
+import { RecentIds, SingleFlight } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -82,7 +82,7 @@ export class ArloProvider extends BaseProvider {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly subscribed = new Map<string, Promise<void>>();
-  private readonly seen = new Set<string>();
+  private readonly seen = new RecentIds(SEEN_MAX);
   private readonly snapFlight = new SingleFlight<Snapshot>();
   private v3Revision: number | undefined;
   private locationId: string | undefined;
@@ -452,10 +452,7 @@ export class ArloProvider extends BaseProvider {
       return;
     }
     for (const event of this.toEvents(p)) {
-      if (this.seen.has(event.eventId)) continue;
-      this.seen.add(event.eventId);
-      if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value as string);
-      this.emit(event);
+      if (this.seen.add(event.eventId)) this.emit(event);
     }
   }
 

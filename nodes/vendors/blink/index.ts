@@ -1,6 +1,7 @@
 import { CamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import type { VendorModule } from '../../core/provider';
+import { secondsSetting } from '../../core/settings';
 import { DEFAULT_BLINK_URL } from './client';
 import { BlinkProvider, type BlinkTiming } from './provider';
 
@@ -68,14 +69,13 @@ export const blink: VendorModule = {
         'The Blink account has no email or password. Enter the ones of the Blink app in the account node and deploy.',
       );
     }
-    const timeout = Number(config.timeout);
     return new BlinkProvider({
       baseUrl: config.baseUrl,
       email,
       password,
       store: ctx.store,
       log: ctx.log,
-      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : undefined,
+      timeoutMs: secondsSetting(config.timeout),
       ...blinkTiming(config, ctx.log),
     });
   },

@@ -104,24 +104,3 @@ export function namePersons(
     return { id, name, known: known ?? name !== null };
   });
 }
-
-/** Remembers recent event ids so an event seen by the webhook and the poller is sent once. */
-export class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly max = 2000) {}
-
-  /** True the first time an id is offered. */
-  add(id: string): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
-    if (this.ids.size > this.max) {
-      const oldest = this.ids.values().next().value;
-      if (oldest !== undefined) this.ids.delete(oldest);
-    }
-    return true;
-  }
-
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-}

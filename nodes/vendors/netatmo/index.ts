@@ -1,4 +1,5 @@
 import type { VendorModule } from '../../core/provider';
+import { secondsSetting } from '../../core/settings';
 import { callbackRoute } from './oauth';
 import { DEFAULT_POLL_MS, NetatmoProvider } from './provider';
 
@@ -6,8 +7,8 @@ import { DEFAULT_POLL_MS, NetatmoProvider } from './provider';
 const byClient = new Map<string, Set<string>>();
 
 function seconds(value: unknown, fallbackMs: number, minMs: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? Math.max(minMs, n * 1000) : fallbackMs;
+  const ms = secondsSetting(value);
+  return ms === undefined ? fallbackMs : Math.max(minMs, ms);
 }
 
 export const netatmo: VendorModule = {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { AbortedError, sleep } from '../../core/async';
+import { AbortedError, RecentIds, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -20,7 +20,7 @@ import type {
 import { redact } from '../../core/redact';
 import { secretEquals } from '../../core/secret';
 import { NETATMO_SCOPES, NetatmoClient } from './client';
-import { RecentIds, fromPolledEvent, fromPush, namePersons, type RawEvent } from './events';
+import { fromPolledEvent, fromPush, namePersons, type RawEvent } from './events';
 import {
   beginAuthorization,
   checkRedirectUri,

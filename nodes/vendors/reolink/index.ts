@@ -1,5 +1,6 @@
 import { generateSecret } from '../../core/secret';
 import type { VendorModule } from '../../core/provider';
+import { secondsSetting } from '../../core/settings';
 import { ReolinkProvider } from './provider';
 
 export const reolink: VendorModule = {
@@ -23,13 +24,12 @@ export const reolink: VendorModule = {
         'No authcode is set, so the alarm webhook refuses every call. Open the account node to generate one and deploy.',
       );
     }
-    const timeout = Number(config.timeout);
     return new ReolinkProvider({
       baseUrl: config.baseUrl,
       username: credentials.username || undefined,
       password: credentials.password || undefined,
       authcode,
-      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : undefined,
+      timeoutMs: secondsSetting(config.timeout),
       log: ctx.log,
     });
   },
