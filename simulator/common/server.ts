@@ -82,6 +82,11 @@ export class SimResponse {
     this.send(status, data, { 'Content-Type': contentType, ...headers });
   }
 
+  /** For a reply written straight to `raw`: nothing more may be sent through this object. */
+  markSent(): void {
+    this.finished = true;
+  }
+
   /** Drops the connection without a reply, as a crashed or overloaded upstream would. */
   destroy(): void {
     this.finished = true;
@@ -475,6 +480,10 @@ export class SimServer {
     }
     const headers: OutgoingHttpHeaders = { ...fault.headers };
     if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+    if (fault.dripMs !== undefined || fault.endless || fault.contentLength !== undefined) {
+      this.streamFault(fault, res, headers);
+      return true;
+    }
     if (fault.malformed) {
       // Cut mid-token so that every JSON parser fails, not just strict ones.
       res.send(fault.status ?? 200, '{"message":"ok","items":[{"uid":"9527', {
@@ -503,6 +512,45 @@ export class SimServer {
       res.json(status, { error: 'simulated fault', status }, headers);
     }
     return true;
+  }
+
+  /**
+   * The replies that never end or claim too much: a slow drip, an endless body, a huge
+   * Content-Length. Each runs until the client gives up or the server closes.
+   */
+  private streamFault(fault: QueuedFault, res: SimResponse, headers: OutgoingHttpHeaders): void {
+    const raw = res.raw;
+    res.markSent();
+    raw.writeHead(fault.status ?? 200, {
+      'Content-Type': fault.contentType ?? JSON_CONTENT_TYPE,
+      ...(fault.contentLength !== undefined ? { 'Content-Length': fault.contentLength } : {}),
+      ...headers,
+    });
+    if (fault.contentLength !== undefined) {
+      raw.write('{"items":[');
+      return;
+    }
+    if (fault.dripMs !== undefined) {
+      raw.write('{');
+      const timer = setInterval(() => raw.write(' '), fault.dripMs);
+      this.timers.add(timer);
+      raw.on('close', () => {
+        clearInterval(timer);
+        this.timers.delete(timer);
+      });
+      return;
+    }
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    raw.write('[');
+    const pump = (): void => {
+      while (!raw.destroyed && this.server) {
+        if (!raw.write(chunk)) {
+          raw.once('drain', pump);
+          return;
+        }
+      }
+    };
+    setImmediate(pump);
   }
 
   private registerControlApi(): void {
