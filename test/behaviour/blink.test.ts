@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { storeFileName } from '../../nodes/common/store';
 import {
   BLINK_IDS,
   DEFAULT_BLINK_EMAIL,
@@ -263,8 +264,8 @@ describe('Blink in a Node-RED runtime', function () {
       await send('n1', { payload: 'status' });
       assert.equal(sim.state.counters.refreshes, 1);
       const files = fs.readdirSync(stateDir).filter((f) => f.endsWith('.json'));
-      assert.deepEqual(files, ['acc.json']);
-      const onDisk = fs.readFileSync(path.join(stateDir, 'acc.json'), 'utf8');
+      assert.deepEqual(files, [storeFileName('acc')]);
+      const onDisk = fs.readFileSync(path.join(stateDir, storeFileName('acc')), 'utf8');
       assert.ok(!onDisk.includes('blk_'), 'tokens are encrypted at rest');
 
       // A new runtime, a new account node: it must read the rotated token from the store.
