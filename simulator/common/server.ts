@@ -154,7 +154,7 @@ export interface RequestLogEntry {
   status: number | null;
   /** True when a queued fault shaped the reply. */
   fault: boolean;
-  /** Request body: parsed JSON when it is JSON, else text; absent when empty. */
+  /** Request body: parsed JSON when it is JSON, else text; absent when empty. Values of secret fields (passwords, client secrets, tokens, authcodes) read "[redacted]". */
   body?: unknown;
   /** Scheme of the Authorization header (e.g. "Basic"); its value is never logged. */
   authScheme?: string;
@@ -208,12 +208,40 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * Fields whose values never reach the request log: passwords, client secrets, access and
+ * refresh tokens, authcodes. The log is shown to anyone debugging a flow, as the README says.
+ */
+const SECRET_FIELD = /pass|secret|token|authcode|verifier/i;
+const REDACTED = '[redacted]';
+
+function redactValue(value: unknown, depth = 0): unknown {
+  if (depth > 20 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_FIELD.test(k) && v !== null && v !== '' ? REDACTED : redactValue(v, depth + 1);
+  }
+  return out;
+}
+
+function redactQuery(query: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of query) out[k] = SECRET_FIELD.test(k) && v ? REDACTED : v;
+  return out;
+}
+
 function bodyForLog(body: Buffer): unknown {
   if (body.length === 0) return undefined;
   const text = body.toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return redactValue(JSON.parse(text) as unknown);
   } catch {
+    // A form body (logins, OAuth token calls): keep its shape, mask its secrets.
+    if (/^[\w.%+*-]+=[^&]*(&[\w.%+*-]+=[^&]*)*$/.test(text)) {
+      const form = new URLSearchParams(text);
+      return new URLSearchParams(redactQuery(form)).toString();
+    }
     return text.length > MAX_LOGGED_BODY_CHARS ? `${text.slice(0, MAX_LOGGED_BODY_CHARS)}…` : text;
   }
 }
@@ -439,7 +467,7 @@ export class SimServer {
     const entry: RequestLogEntry = {
       method: req.method,
       path: req.path,
-      query: Object.fromEntries(req.query),
+      query: redactQuery(req.query),
       time: new Date().toISOString(),
       status: null,
       fault: false,

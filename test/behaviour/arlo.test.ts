@@ -95,10 +95,8 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.deepEqual(msg.camera, { id: U.frontDoor, name: 'Front door', vendor: 'arlo' });
       const login = sim.requests({ path: '/api/auth', method: 'POST' });
       assert.equal(login.length, 1);
-      assert.equal(
-        (login[0].body as { password: string }).password,
-        Buffer.from(ARLO_USER.password).toString('base64'),
-      );
+      // The simulator refuses a password that is not base64-encoded; its log masks it.
+      assert.equal((login[0].body as { password: string }).password, '[redacted]');
       const s3 = sim.requests({ path: '/_s3/snapshots/' });
       assert.equal(s3.length, 1);
       assert.equal(s3[0].authScheme, undefined);
