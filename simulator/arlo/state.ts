@@ -165,7 +165,8 @@ export class ArloState {
       if (!this.isGateway(d.seed)) continue;
       // 2.5: v1 only for the models that use it; v2 for bases and hub-less cameras alike.
       if (this.usesV1(d.seed)) this.v1Active.set(d.seed.deviceId, 'mode0');
-      else this.v2Active.set(d.seed.deviceId, d.seed.deviceType === 'basestation' ? 'mode1' : 'mode0');
+      else
+        this.v2Active.set(d.seed.deviceId, d.seed.deviceType === 'basestation' ? 'mode1' : 'mode0');
     }
     this.v3 = { mode: 'standby', revision: 1 };
     this.v3ModeShape = 'properties';

@@ -284,7 +284,10 @@ describe('Arlo in a Node-RED runtime', function () {
       out = nextMessage('h1');
       send('status');
       assert.deepEqual((await out).payload, { armed: true, mode: 'armed' });
-      const posts = sim.requests({ path: '/hmsweb/users/devices/automation/active', method: 'POST' });
+      const posts = sim.requests({
+        path: '/hmsweb/users/devices/automation/active',
+        method: 'POST',
+      });
       assert.equal(posts.length, 1);
       const notes = sim.requests({ path: `/hmsweb/users/devices/notify/${U.garage}` });
       assert.ok(!notes.some((r) => (r.body as { resource?: string }).resource === 'modes'));
@@ -516,7 +519,10 @@ describe('Arlo in a Node-RED runtime', function () {
     async function reconnect(): Promise<void> {
       const before = subscribes().length;
       sim.dropStream();
-      await until('the stream to drop', () => sim.bus.connections.mqtt + sim.bus.connections.sse === 0);
+      await until(
+        'the stream to drop',
+        () => sim.bus.connections.mqtt + sim.bus.connections.sse === 0,
+      );
       await streamUp();
       await until('the bases registered again', () => subscribes().length > before);
     }
@@ -524,7 +530,10 @@ describe('Arlo in a Node-RED runtime', function () {
     for (const transport of ['mqtt', 'sse'] as const) {
       it(`takes a snapshot right after a ${transport} reconnect, not waiting for the base's answer`, async () => {
         sim.setAccount({ transport });
-        await load([...flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), ...eventFlow().slice(1)], CREDS);
+        await load(
+          [...flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), ...eventFlow().slice(1)],
+          CREDS,
+        );
         let out = nextMessage('h1');
         send(1);
         await out;
@@ -543,8 +552,9 @@ describe('Arlo in a Node-RED runtime', function () {
         await until('the base registered', () => sim.state.publishing(U.base));
         await reconnect();
         const renewals = subscribes().length;
-        // Past the 1 s lifetime of a registration: only renewals keep it.
-        await until('two more heartbeats', () => subscribes().length >= renewals + 8);
+        // Well past the 1.5 s a command waits and the 1 s a registration lives: only renewals
+        // of every base, answered or not, keep it.
+        await until('eight more heartbeats', () => subscribes().length >= renewals + 24);
         await delay(1200);
         const got = collect('he');
         assert.equal(sim.trigger(U.frontDoor, 'motion').delivered, true);
@@ -752,7 +762,14 @@ describe('Arlo in a Node-RED runtime', function () {
       await load(
         [
           account(sim),
-          { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['he']] },
+          {
+            id: 'ev',
+            type: 'camhub-event',
+            account: 'acc',
+            camera: '',
+            types: [],
+            wires: [['he']],
+          },
           { id: 'he', type: 'helper' },
         ],
         CREDS,
@@ -772,14 +789,27 @@ describe('Arlo in a Node-RED runtime', function () {
       await load(
         [
           account(sim),
-          { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['he']] },
+          {
+            id: 'ev',
+            type: 'camhub-event',
+            account: 'acc',
+            camera: '',
+            types: [],
+            wires: [['he']],
+          },
           { id: 'he', type: 'helper' },
         ],
         CREDS,
       );
-      await until('the stream', () => sim.bus.connections.sse === 1 && sim.state.publishing(U.base));
+      await until(
+        'the stream',
+        () => sim.bus.connections.sse === 1 && sim.state.publishing(U.base),
+      );
       sim.expireTokens();
-      await until('a new login', () => sim.requests({ path: '/api/auth', method: 'POST' }).length === 2);
+      await until(
+        'a new login',
+        () => sim.requests({ path: '/api/auth', method: 'POST' }).length === 2,
+      );
       await until('the stream back', () => sim.bus.connections.sse === 1);
       const out = nextMessage('he');
       await until('the base registered again', () => sim.trigger(U.frontDoor, 'motion').delivered);
@@ -821,7 +851,10 @@ describe('Arlo in a Node-RED runtime', function () {
       const signature = s3[0].query['X-Amz-Signature'];
       assert.ok(signature && signature.length > 8);
       const lines = logLines();
-      assert.ok(lines.some((l) => l.msg.includes('/_s3/snapshots/')), 'the download is logged');
+      assert.ok(
+        lines.some((l) => l.msg.includes('/_s3/snapshots/')),
+        'the download is logged',
+      );
       assert.ok(!lines.some((l) => l.msg.includes(signature)));
     });
 
