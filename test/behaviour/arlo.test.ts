@@ -23,6 +23,7 @@ import {
   watchStatus,
   type FlowNode,
 } from '../helpers/nodered';
+import { logLines } from '../helpers/log';
 
 const CREDS = { acc: { email: ARLO_USER.email, password: ARLO_USER.password } };
 
@@ -611,8 +612,9 @@ describe('Arlo in a Node-RED runtime', function () {
       const caught = nextCaught('c1');
       send(1);
       const err = await caught;
-      assert.equal(err.code, 'AUTH_FAILED');
+      assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /two-step verification/);
+      assert.equal(logLines('camhub-arlo', /two-step verification code/).length, 1);
       assert.ok(
         status.some((s) => s.text === 'status.waiting2fa'),
         JSON.stringify(status),
@@ -721,6 +723,9 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.equal(err.code, 'AUTH_FAILED');
       assert.match(err.message, /Check the email and password/);
       assert.doesNotMatch(JSON.stringify(err), /wrong-password-9/);
+      const lines = logLines('camhub-arlo', /refused the login/);
+      assert.equal(lines.length, 1);
+      assert.doesNotMatch(lines[0], /wrong-password-9/);
     });
 
     it("never calls the edge's 403 or 429 at login a credentials problem", async () => {
