@@ -117,7 +117,11 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     const state = account?.provider?.state ?? { state: 'idle' as const };
     res.json({
       success: true,
-      data: { ...state, message: 'message' in state ? redact(state.message) : undefined },
+      data: {
+        ...state,
+        message: 'message' in state ? redact(state.message) : undefined,
+        delivery: account?.provider?.eventDelivery,
+      },
     });
   });
 

@@ -14,7 +14,9 @@ export type FaultId =
   | 'connection-reset'
   | 'device-offline'
   | 'command-never-completes'
-  | 'cloud-restart';
+  | 'cloud-restart'
+  | 'reconnect-command'
+  | 'reconnect-events';
 
 export interface FaultRow {
   id: FaultId;
@@ -90,6 +92,18 @@ export const FAULTS: FaultRow[] = [
     id: 'cloud-restart',
     fault: 'The cloud restarts while events are being received',
     userSees: 'Events resume after the restart; none is emitted twice.',
+  },
+  {
+    id: 'reconnect-command',
+    fault: 'The event stream reconnects, and a command comes right after',
+    userSees:
+      'Nothing: the command works at once; it never waits for the cloud to confirm the event subscription again.',
+  },
+  {
+    id: 'reconnect-events',
+    fault: 'The event stream reconnects, and the base station never answers its subscription',
+    userSees:
+      'Events resume within one heartbeat; every base station stays registered by the heartbeat, answered or not; none is emitted twice.',
   },
 ];
 
