@@ -111,6 +111,7 @@ export class ArloProvider extends BaseProvider {
   private readonly heardFrom = new Map<string, number>();
   /** Base stations silent for several heartbeats. */
   private readonly quiet = new Set<string>();
+  private readonly warnedQuiet = new Set<string>();
   private readonly seen = new RecentIds(SEEN_MAX);
   private readonly snapFlight = new SingleFlight<Snapshot>();
   private v3Revision: number | undefined;
@@ -359,6 +360,9 @@ export class ArloProvider extends BaseProvider {
       if (now - (this.heardFrom.get(id) ?? now) < limit || this.quiet.has(id)) continue;
       this.quiet.add(id);
       changed = true;
+      // Once per base: a base that answers now and then must not fill the log.
+      if (this.warnedQuiet.has(id)) continue;
+      this.warnedQuiet.add(id);
       this.log.warn(
         `Arlo base station "${gw.deviceName ?? id}" has sent nothing for ${Math.round(limit / 1000)} s although its event subscription is renewed; its events may not arrive. Check it in the Arlo app.`,
       );
@@ -383,7 +387,7 @@ export class ArloProvider extends BaseProvider {
       if (this.quiet.delete(id)) {
         changed = true;
         const name = this.devices.get(id)?.deviceName ?? id;
-        this.log.info(`Arlo base station "${name}" is sending events again.`);
+        this.log.debug(`Arlo base station "${name}" is sending again.`);
       }
     }
     if (changed && this.state.state === 'connected') this.setState(this.connectedState());
