@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { ARLO_SEED, ARLO_USER, startArloSim, type ArloDeviceSeed } from '../simulator/arlo';
+import { USER_AGENT } from '../nodes/vendors/arlo/client';
 import { call, json, type BenchVendor, type RawEvents } from './cloud';
 
 /** A base station with n cameras behind it, modelled on the seed's. */
@@ -46,9 +47,14 @@ export const arloBench: BenchVendor = {
     const userId = ARLO_USER.userId;
     // The raw client's login is not measured: it gets a finished token as camhub ends up with.
     const token = sim.state.issueToken(true, 'bench-raw-client').token;
+    // What the web app sends; the simulated edge turns away anything else (vendor facts 2.2).
     const headers = {
       Authorization: token,
       'Auth-Version': '2',
+      SchemaVersion: '1',
+      Origin: 'https://my.arlo.com',
+      Referer: 'https://my.arlo.com/',
+      'User-Agent': USER_AGENT,
       xcloudId: base.xCloudId,
     };
 
