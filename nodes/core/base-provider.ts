@@ -77,8 +77,17 @@ export abstract class BaseProvider implements CameraProvider {
 
   protected setState(next: ConnectionState): void {
     const same = JSON.stringify(next) === JSON.stringify(this.current);
+    const was = this.current.state;
     this.current = next;
     if (same) return;
+    // Besides the status dots, a login that needs the user is said once in the log.
+    if (next.state === 'authFailed' && was !== 'authFailed') {
+      this.log.warn(`${this.vendorLabel} refused the login: ${next.message}`);
+    } else if (next.state === 'waiting2fa' && was !== 'waiting2fa') {
+      this.log.warn(
+        `${this.vendorLabel} waits for a two-step verification code: sign in from the account node.`,
+      );
+    }
     for (const l of [...this.stateListeners]) {
       try {
         l(next);

@@ -165,6 +165,8 @@ export interface CameraProvider {
 
   onStateChange(listener: (state: ConnectionState) => void): () => void;
   readonly state: ConnectionState;
+  /** For clouds that push or poll: how events arrive now (shown in the account's dialog). */
+  readonly eventDelivery?: 'webhook' | 'polling';
 
   /** Interactive login from the editor (2FA code, factor choice); absent where not needed. */
   authStep?(input: AuthInput): Promise<AuthStep>;

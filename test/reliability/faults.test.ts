@@ -180,6 +180,48 @@ for (const vendor of FAULT_VENDORS) {
           await delay(2600); // let the simulator's delayed replies drain
         });
 
+        it('a slow drip: TIMEOUT at the total deadline, then the next msg works', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'slow-drip', na(kind)!);
+          await ready(1);
+          cloud.addFault({ path: call().path, method: call().method, dripMs: 200, count: 3 });
+          const o = await run(cloud, kind, 30_000);
+          expectError(o, 'TIMEOUT', kind);
+          cloud.clearFaults();
+          const next = await run(cloud, kind);
+          assert.ok(next.ok, `after the drip: ${next.code} ${next.message}`);
+          record(vendor.name, kind, 'slow-drip', 'ok');
+        });
+
+        it('an endless body: CLOUD_ERROR at the size cap, then the next msg works', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'endless-body', na(kind)!);
+          await ready();
+          cloud.addFault({ path: call().path, method: call().method, endless: true, count: 3 });
+          const o = await run(cloud, kind, 30_000);
+          expectError(o, 'CLOUD_ERROR', kind);
+          assert.match(o.message ?? '', /too large/);
+          const hits = cloud.requests().filter((e) => matches(e, call())).length;
+          assert.equal(hits, 1, 'a reply over the cap is not fetched again');
+          cloud.clearFaults();
+          const next = await run(cloud, kind);
+          assert.ok(next.ok, `after the endless body: ${next.code} ${next.message}`);
+          record(vendor.name, kind, 'endless-body', 'ok');
+        });
+
+        it('a huge Content-Length: CLOUD_ERROR before reading', async () => {
+          if (na(kind)) return void record(vendor.name, kind, 'huge-content-length', na(kind)!);
+          await ready();
+          cloud.addFault({
+            path: call().path,
+            method: call().method,
+            contentLength: 2 * 1024 * 1024 * 1024,
+            count: 3,
+          });
+          const o = await run(cloud, kind);
+          expectError(o, 'CLOUD_ERROR', kind);
+          assert.match(o.message ?? '', /2048 MB, over the limit/);
+          record(vendor.name, kind, 'huge-content-length', 'ok');
+        });
+
         it('a malformed body: CLOUD_ERROR', async () => {
           if (na(kind)) return void record(vendor.name, kind, 'malformed-body', na(kind)!);
           await ready();

@@ -53,8 +53,8 @@ export interface Factor {
 /** Thrown when Arlo wants a second factor that only a person can give. */
 export function mfaRequired(): CamhubError {
   return new CamhubError(
-    'AUTH_FAILED',
-    'Arlo asks for two-step verification. Open the Arlo account node in the editor, press "Sign in" and enter the code (or approve the push); then send the msg again.',
+    'AUTH_REQUIRED',
+    'Arlo asks for two-step verification. Sign in from the account node: open it in the editor, press "Sign in" and enter the code (or approve the push); then send the msg again.',
     { vendorCode: 'mfa_required' },
   );
 }

@@ -237,7 +237,12 @@ export class ArloEventStream {
       agent: false,
     });
     this.sseReq = req;
+    // A server that takes the connection but never answers would otherwise hold the stream
+    // (and every event) for ever; like MQTT's connectTimeout, give up and reconnect.
+    const connectTimer = setTimeout(() => req.destroy(new Error('no answer within 15 s')), 15_000);
+    req.on('close', () => clearTimeout(connectTimer));
     req.on('response', (res) => {
+      clearTimeout(connectTimer);
       if (gen !== this.generation) return;
       if (res.statusCode === 401) {
         res.resume();
