@@ -665,6 +665,31 @@ describe('Arlo in a Node-RED runtime', function () {
       });
     });
 
+    it('signs in again as the trusted browser, no new code, when SSE says the token expired', async () => {
+      sim.setAccount({ transport: 'sse' });
+      await twoFactor(
+        'FA-EMAIL-01',
+        async () => (await authStep({ code: sim.lastOtp('EMAIL')! })).body,
+      );
+      await until('the stream', () => sim.bus.connections.sse === 1);
+      sim.clearRequests();
+      sim.expireTokens();
+      // An open event stream has no status in the log yet: it is still answering.
+      await until(
+        'the stream back',
+        () =>
+          sim.bus.connections.sse === 1 &&
+          sim.requests({ path: '/hmsweb/client/subscribe' }).some((r) => r.status === null),
+      );
+      assert.equal(sim.requests({ path: '/api/auth', method: 'POST' }).length, 1);
+      assert.equal(sim.requests({ path: '/api/startAuth' }).length, 1);
+      assert.equal(sim.requests({ path: '/api/getFactors' }).length, 0);
+      assert.equal(sim.requests({ path: '/api/finishAuth' }).length, 0);
+      const out = nextMessage('h1');
+      send(4);
+      assert.ok(Buffer.isBuffer((await out).payload));
+    });
+
     it('logs in again as a trusted browser after a restart, with no new code', async () => {
       await twoFactor(
         'FA-EMAIL-01',
