@@ -478,19 +478,20 @@ function isSessionError(reply: RawReply): boolean {
  * Retry-After (vendor facts 2.10). That is the edge, not Arlo judging the password: never
  * "credentials rejected".
  */
-function edgeError(reply: RawReply, label: string): CamhubError | undefined {
+function edgeError(reply: RawReply, label: string, login: boolean): CamhubError | undefined {
   if (reply.json !== undefined) return undefined;
+  const unchecked = login ? '; the email and password were not checked' : '';
   if (reply.status === 403) {
     return new CamhubError(
       'CLOUD_ERROR',
-      `${label}: Arlo's edge (Cloudflare) refused the request (HTTP 403) before Arlo saw it; the email and password were not checked. It does this when it sees too many requests; wait a few minutes and try again.`,
+      `${label}: Arlo's edge (Cloudflare) refused the request (HTTP 403) before Arlo saw it${unchecked}. It does this when it sees too many requests; wait a few minutes and try again.`,
       { status: 403, notExecuted: true },
     );
   }
   if (reply.status === 429) {
     return new CamhubError(
       'RATE_LIMITED',
-      `${label}: Arlo's edge (Cloudflare) is limiting requests from this address (HTTP 429); the email and password were not checked. Wait a few minutes before the next msg.`,
+      `${label}: Arlo's edge (Cloudflare) is limiting requests from this address (HTTP 429)${unchecked}. Wait a few minutes before the next msg.`,
       // pyaarlo waits 3 s before trying a login again after a 403/429 (vendor facts 2.10).
       { status: 429, notExecuted: true, retryAfterMs: 3000 },
     );
@@ -500,7 +501,7 @@ function edgeError(reply: RawReply, label: string): CamhubError | undefined {
 
 export function mapOcapiError(reply: RawReply, req: HttpRequest): CamhubError | undefined {
   const label = req.label ?? 'Arlo login';
-  const edge = edgeError(reply, label);
+  const edge = edgeError(reply, label, true);
   if (edge) return edge;
   const body = reply.json as OcapiReply<unknown> | undefined;
   const meta = body?.meta;
@@ -547,7 +548,7 @@ export function mapOcapiError(reply: RawReply, req: HttpRequest): CamhubError | 
 
 export function mapHmsError(reply: RawReply, req: HttpRequest): CamhubError | undefined {
   const label = req.label ?? 'The request';
-  const edge = edgeError(reply, label);
+  const edge = edgeError(reply, label, false);
   if (edge) return edge;
   const body = reply.json as HmsReply<HmsErrorData> | undefined;
   if (reply.status < 400 && body?.success !== false) return undefined;
