@@ -1,4 +1,5 @@
 import type { Logger } from './log';
+import type { LoginGate } from './login-gate';
 
 /** The unified event types of the msg contract. */
 export const EVENT_TYPES = [
@@ -121,7 +122,8 @@ export type ConnectionState =
   | { state: 'connected'; quiet?: string[] }
   | { state: 'waiting2fa' }
   | { state: 'rateLimited'; until: number }
-  | { state: 'authFailed'; message: string }
+  /** retryAt: no new login before this time (the account's login back-off). */
+  | { state: 'authFailed'; message: string; retryAt?: number }
   | { state: 'error'; message: string };
 
 /** An HTTP request that reached the account's webhook, stripped to what a provider needs. */
@@ -191,6 +193,8 @@ export interface ProviderContext {
   accountId: string;
   log: Logger;
   store: SecretStore;
+  /** The account's login back-off; absent for one-off logins (Discover). */
+  gate?: LoginGate;
 }
 
 /** Input from the editor during an interactive login: a 2FA code, a chosen factor, ... */

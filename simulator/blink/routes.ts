@@ -198,6 +198,8 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
 
   server.route('GET', '/api/v1/users/tier_info', (req, res) => {
     if (!state.validAccess(bearer(req))) throw new BlinkHttpError(401, UNAUTHORIZED);
+    // Counted: a client repeating it on every token refresh calls more than the app does (1.1).
+    state.counters.tierLookups++;
     res.json(200, { tier: state.seed.tier, account_id: acct });
   });
 

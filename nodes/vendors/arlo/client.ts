@@ -3,6 +3,7 @@ import { SingleFlight } from '../../core/async';
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
   ArloSessionInfo,
@@ -34,6 +35,7 @@ export interface ArloClientOptions {
   timeoutMs?: number;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
 }
 
 export interface Session {
@@ -91,6 +93,7 @@ export class ArloClient {
       baseUrl: opts.authUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapOcapiError,
       isAuthError: () => false,
@@ -100,6 +103,7 @@ export class ArloClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapHmsError,
       isAuthError: isSessionError,
@@ -204,6 +208,7 @@ export class ArloClient {
         EnvSource: 'prod',
       },
       idempotent: true,
+      login: true,
       label: 'Arlo login',
     });
     if (!data.token || !data.userId) throw cloudError('Arlo login', 'no token in the reply');

@@ -31,6 +31,7 @@ export const arlo: VendorModule = {
       heartbeatMs: seconds(config.heartbeat),
       store: ctx.store,
       log: ctx.log,
+      gate: ctx.gate,
     });
   },
 };

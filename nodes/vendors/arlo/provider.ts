@@ -3,6 +3,7 @@ import { RecentIds, SingleFlight } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -44,6 +45,7 @@ export interface ArloProviderOptions {
   reconnectBaseMs?: number;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
 }
 
 const CAMERA_TYPES = new Set(['camera', 'doorbell', 'arloq', 'arloqs']);
@@ -129,6 +131,7 @@ export class ArloProvider extends BaseProvider {
       timeoutMs: opts.timeoutMs,
       store: opts.store,
       log: opts.log,
+      gate: opts.gate,
     });
     this.client.onMfa = (waiting) => {
       if (waiting && !this.closed) this.setState({ state: 'waiting2fa' });

@@ -2,6 +2,7 @@ import { KeyedQueue, SingleFlight, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -42,6 +43,7 @@ export interface BlinkProviderOptions extends BlinkTiming {
   password: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
 }
 
@@ -138,6 +140,7 @@ export class BlinkProvider extends BaseProvider {
       password: opts.password,
       store: opts.store,
       log: opts.log,
+      gate: opts.gate,
       timeoutMs: opts.timeoutMs,
       onWaiting2fa: () => this.setState({ state: 'waiting2fa' }),
     });

@@ -2,6 +2,7 @@ import { SingleFlight } from '../../core/async';
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
   GetEvents,
@@ -58,6 +59,7 @@ export interface NetatmoClientOptions {
   timeoutMs?: number;
   rateLimitCooldownMs?: number;
   log: Logger;
+  gate?: LoginGate;
 }
 
 function notConnected(): CamhubError {
@@ -102,6 +104,7 @@ export class NetatmoClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       auth: {
         headers: (): Record<string, string> =>
           this.session ? { Authorization: `Bearer ${this.session.accessToken}` } : {},
@@ -268,6 +271,8 @@ export class NetatmoClient {
       scope: NETATMO_SCOPES.join(' '),
     });
     await this.adopt(reply);
+    // The user connected again: an earlier refusal no longer holds logins back.
+    await this.opts.gate?.succeeded();
   }
 
   private async adopt(reply: TokenReply): Promise<void> {
@@ -319,6 +324,8 @@ export class NetatmoClient {
       form: { ...form, client_id: this.opts.clientId, client_secret: this.opts.clientSecret },
       auth: false,
       idempotent: false,
+      // Only the automatic refresh waits for the back-off; a Connect by the user never does.
+      login: form.grant_type === 'refresh_token',
       label: 'Netatmo login',
     });
     return res.data;

@@ -3,6 +3,7 @@ import { AbortedError, RecentIds, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -35,6 +36,7 @@ export interface NetatmoProviderOptions {
   clientSecret: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
   /** Public URL of this account's webhook; when set, events are pushed instead of polled. */
   webhookUrl?: string;
@@ -134,6 +136,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       timeoutMs: opts.timeoutMs,
       rateLimitCooldownMs: opts.rateLimitCooldownMs,
       log: opts.log,
+      gate: opts.gate,
     });
     this.recentLoaded = this.client.savedEventIds().then(
       (ids) => {

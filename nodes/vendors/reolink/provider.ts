@@ -3,6 +3,7 @@ import { KeyedQueue, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -30,6 +31,7 @@ export interface ReolinkProviderOptions {
   authcode: string;
   timeoutMs?: number;
   log: Logger;
+  gate?: LoginGate;
 }
 
 const STREAM_TYPES: Record<StreamQuality, RopStreamType> = {
@@ -92,6 +94,7 @@ export class ReolinkProvider extends BaseProvider {
       password: opts.password,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
     });
   }
 
