@@ -11,7 +11,9 @@ export type FaultId =
   | 'connection-reset'
   | 'device-offline'
   | 'command-never-completes'
-  | 'cloud-restart';
+  | 'cloud-restart'
+  | 'webhook-after-restart'
+  | 'signature-over-escaped-body';
 
 export interface FaultRow {
   id: FaultId;
@@ -69,6 +71,19 @@ export const FAULTS: FaultRow[] = [
     id: 'cloud-restart',
     fault: 'The cloud restarts while events are being received',
     userSees: 'Events resume after the restart; none is emitted twice.',
+  },
+  {
+    id: 'webhook-after-restart',
+    fault: 'Node-RED restarts while the cloud pushes events to the webhook',
+    userSees:
+      'Events keep coming by webhook after the restart, with no new sign-in: the account registers its webhook again as it starts (Netatmo: `addwebhook`, then the activation call).',
+  },
+  {
+    id: 'signature-over-escaped-body',
+    fault:
+      'A pushed body with escaped slashes (`\\/`), `\\u` escapes and spaces, under any content type',
+    userSees:
+      "The event arrives: the signature or key is checked over the exact bytes received, also in Node-RED's default setup where the editor's body parsers run first (`test/behaviour/webhook-runtime.test.ts` starts such a Node-RED).",
   },
 ];
 

@@ -85,6 +85,7 @@ export const arloFaults: FaultVendor = {
           sim.trigger(camera, 'motion');
         },
       },
+      noWebhook: 'Arlo pushes over its own MQTT or SSE stream, not to a webhook (section 2.9)',
       async restart() {
         // Every listener goes down (the stream is cut) and comes back with the same accounts,
         // tokens and devices, as a cloud does after a redeploy of its servers.

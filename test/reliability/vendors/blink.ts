@@ -90,6 +90,7 @@ export const blinkFaults: FaultVendor = {
           sim.trigger(camera, 'doorbell');
         },
       },
+      noWebhook: 'Blink has no push channel for third parties: events are polled (section 1.8)',
       async restart() {
         // The same cloud, database and all, back on the same port.
         await sim.server.close();
