@@ -9,6 +9,8 @@ import type { CameraProvider } from '../core/provider';
 const receivers = new Map<string, CameraProvider>();
 const mounted = new WeakSet<object>();
 const MAX_BODY = 64 * 1024;
+/** A webhook body arrives in one go; one still coming after this long is a fault or an attack. */
+const BODY_DEADLINE_MS = 10_000;
 
 export function webhookPath(vendor: string, accountId: string): string {
   return `/camhub/${vendor}/${accountId}`;
@@ -121,8 +123,9 @@ async function handle(req: Req, res: Res): Promise<void> {
   let body: Buffer;
   try {
     body = await readBody(req);
-  } catch {
-    res.status(413).send('too large');
+  } catch (err) {
+    if ((err as Error).message === 'too slow') res.status(408).send('too slow');
+    else res.status(413).send('too large');
     return;
   }
   const query: Record<string, string | undefined> = {};
@@ -162,6 +165,13 @@ function readStream(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // A sender dripping its body must not hold a handler (and a socket) for ever.
+    const timer = setTimeout(() => {
+      req.removeAllListeners('data');
+      reject(new Error('too slow'));
+    }, BODY_DEADLINE_MS);
+    req.on('close', () => clearTimeout(timer));
+    req.on('end', () => clearTimeout(timer));
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {

@@ -70,6 +70,11 @@ export abstract class BaseProvider implements CameraProvider {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** The "connected" state; a provider adds what is degraded while connected (Arlo: quiet bases). */
+  protected connectedState(): ConnectionState {
+    return { state: 'connected' };
+  }
+
   protected setState(next: ConnectionState): void {
     const same = JSON.stringify(next) === JSON.stringify(this.current);
     const was = this.current.state;
@@ -99,7 +104,7 @@ export abstract class BaseProvider implements CameraProvider {
   protected async track<T>(fn: () => Promise<T>): Promise<T> {
     try {
       const out = await fn();
-      if (this.current.state !== 'connected' && !this.closed) this.setState({ state: 'connected' });
+      if (this.current.state !== 'connected' && !this.closed) this.setState(this.connectedState());
       return out;
     } catch (err) {
       const e = toCamhubError(err);

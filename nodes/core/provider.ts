@@ -117,7 +117,8 @@ export type EventListener = (event: CameraEvent) => void;
 export type ConnectionState =
   | { state: 'idle' }
   | { state: 'connecting' }
-  | { state: 'connected' }
+  /** `quiet`: parts of the account (Arlo base stations) that stopped sending, by name. */
+  | { state: 'connected'; quiet?: string[] }
   | { state: 'waiting2fa' }
   | { state: 'rateLimited'; until: number }
   | { state: 'authFailed'; message: string }

@@ -25,6 +25,7 @@ export const arloFaults: FaultVendor = {
         .requests({ path: NOTIFY, method: 'POST' })
         .filter((r) => r.status === 200 && Date.parse(r.time) >= after).length;
     let restartedAt = 0;
+    let droppedAt = 0;
     return {
       account: (timeout) => ({
         id: 'acc',
@@ -85,7 +86,23 @@ export const arloFaults: FaultVendor = {
           sim.trigger(camera, 'motion');
         },
       },
-      noWebhook: 'Arlo pushes over its own MQTT or SSE stream, not to a webhook (section 2.9)',
+      noWebhook: 'Arlo pushes over its own MQTT or SSE stream, not to a webhook (vendor facts 2.9)',
+      channel: {
+        drop() {
+          // Base stations answer their subscription about once a minute or never (vendor
+          // facts 2.4): after this drop none answers.
+          sim.setSubscriptionAnswers('never');
+          droppedAt = Date.now();
+          sim.dropStream();
+        },
+        async back() {
+          for (;;) {
+            const c = sim.bus.connections;
+            if (c.mqtt + c.sse === 1 && subscribed(droppedAt) > 0) break;
+            await delay(20);
+          }
+        },
+      },
       async restart() {
         // Every listener goes down (the stream is cut) and comes back with the same accounts,
         // tokens and devices, as a cloud does after a redeploy of its servers.
