@@ -23,7 +23,7 @@ import {
   watchStatus,
   type FlowNode,
 } from '../helpers/nodered';
-import { logLines } from '../helpers/log';
+import { accountLog } from '../helpers/log';
 
 const CREDS = { acc: { email: ARLO_USER.email, password: ARLO_USER.password } };
 
@@ -614,7 +614,7 @@ describe('Arlo in a Node-RED runtime', function () {
       const err = await caught;
       assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /two-step verification/);
-      assert.equal(logLines('camhub-arlo', /two-step verification code/).length, 1);
+      assert.equal(accountLog('camhub-arlo', /two-step verification code/).length, 1);
       assert.ok(
         status.some((s) => s.text === 'status.waiting2fa'),
         JSON.stringify(status),
@@ -748,7 +748,7 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.equal(err.code, 'AUTH_FAILED');
       assert.match(err.message, /Check the email and password/);
       assert.doesNotMatch(JSON.stringify(err), /wrong-password-9/);
-      const lines = logLines('camhub-arlo', /refused the login/);
+      const lines = accountLog('camhub-arlo', /refused the login/);
       assert.equal(lines.length, 1);
       assert.doesNotMatch(lines[0], /wrong-password-9/);
     });

@@ -87,6 +87,7 @@ export const arloFaults: FaultVendor = {
           sim.trigger(camera, 'motion');
         },
       },
+      noWebhook: 'Arlo pushes over its own MQTT or SSE stream, not to a webhook (vendor facts 2.9)',
       channel: {
         drop() {
           // Base stations answer their subscription about once a minute or never (vendor
