@@ -17,6 +17,7 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from '../../core/provider';
+import { mostSpecific } from '../../core/msg';
 import { bearerToken, secretEquals } from '../../core/secret';
 import { ReolinkClient } from './client';
 import { capabilitiesFor } from './models';
@@ -59,6 +60,8 @@ const STATUS_TYPES: Record<string, EventType> = {
 const MAX_WEBHOOK_BODY = 64 * 1024;
 /** duplicate_snap means another client holds the device's one snapshot slot; wait for it. */
 const SNAP_BUSY_RETRIES = 3;
+/** NVRs have at most 32 channels (0-31), as camera ids allow. */
+const MAX_CHANNEL = 31;
 
 /** A camera id is the device uid, with ":<channel>" for a channel other than 0 on an NVR. */
 export function parseCameraId(id: string): { uid: string; channel: number } {
@@ -324,15 +327,28 @@ export class ReolinkProvider extends BaseProvider {
     return { status: 200, body: 'ok' };
   }
 
+  /**
+   * One alarm is one detection, one msg: its status and every AI type become its labels
+   * (vendor-facts 4.8: the status plus comma-joined AItype). Field values are looked up as the
+   * tables' own keys, so a body saying "toString" is "other", never a function.
+   */
   private alarmToEvents(alarm: RopAlarm, uid: string): CameraEvent[] {
-    const channel = Number.parseInt(String(alarm.channelId ?? '0'), 10) || 0;
+    const rawChannel = alarm.channelId ?? '0';
+    const channel = Number(typeof rawChannel === 'string' ? rawChannel.trim() || '0' : rawChannel);
+    if (!Number.isInteger(channel) || channel < 0 || channel > MAX_CHANNEL) {
+      this.log.warn(
+        `A Reolink alarm for ${uid} names channel ${JSON.stringify(rawChannel).slice(0, 20)}, not 0 to ${MAX_CHANNEL}; it is ignored.`,
+      );
+      return [];
+    }
     const id = channel === 0 ? uid : `${uid}:${channel}`;
     const name = this.cachedCamera(uid)?.name ?? uid;
-    const time = new Date().toISOString();
-    const delivery = randomUUID();
-    const types = new Set<EventType>();
+    const labels: EventType[] = [];
+    const add = (l: EventType) => {
+      if (!labels.includes(l)) labels.push(l);
+    };
     const status = typeof alarm.status === 'string' ? alarm.status : '';
-    if (STATUS_TYPES[status]) types.add(STATUS_TYPES[status]);
+    if (status && status !== 'none') add(ownValue(STATUS_TYPES, status) ?? 'other');
     const ai =
       typeof alarm.AItype === 'string'
         ? alarm.AItype
@@ -340,20 +356,30 @@ export class ReolinkProvider extends BaseProvider {
           ? alarm.AItpe
           : '';
     for (const part of ai.split(',').map((s) => s.trim())) {
-      if (part && part !== 'none') types.add(AI_TYPES[part] ?? 'other');
+      if (part && part !== 'none') add(ownValue(AI_TYPES, part) ?? 'other');
     }
-    return [...types].map((type) => ({
-      vendor: this.vendor,
-      camera: { id, name },
-      type,
-      time,
-      eventId: `${delivery}:${type}`,
-      raw: {
-        uid,
-        channelId: alarm.channelId,
-        status: alarm.status,
-        AItype: alarm.AItype ?? alarm.AItpe,
+    if (labels.length === 0) return [];
+    return [
+      {
+        vendor: this.vendor,
+        camera: { id, name },
+        type: mostSpecific(labels),
+        labels,
+        time: new Date().toISOString(),
+        eventId: randomUUID(),
+        // ROP only sends alarms while the camera's alarm notification is on (4.4, 4.8).
+        armed: true,
+        raw: {
+          uid,
+          channelId: alarm.channelId,
+          status: alarm.status,
+          AItype: alarm.AItype ?? alarm.AItpe,
+        },
       },
-    }));
+    ];
   }
+}
+
+function ownValue<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }
