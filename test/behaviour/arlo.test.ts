@@ -285,6 +285,8 @@ describe('Arlo in a Node-RED runtime', function () {
         account: 'acc',
         camera: '',
         types: [],
+        // The hub-less Garage camera is in its disarmed mode (mode0).
+        includeDisarmed: true,
         wires: [[`h${i}`]],
       })),
       ...Array.from({ length: n }, (_, i) => ({ id: `h${i}`, type: 'helper' })),
