@@ -53,7 +53,7 @@ describe('Events on Arlo: smart labels, pictures, armed, the end of an activity'
       const c = sim.bus.connections;
       return c.mqtt + c.sse === 1 && sim.state.publishing(U.base);
     });
-  const byType = (msgs: { payload?: unknown }[], type: string) =>
+  const byType = <M extends { payload?: unknown }>(msgs: M[], type: string) =>
     msgs.filter((m) => (m.payload as Payload).type === type);
 
   it("labels a person from the MQTT library/add item and attaches the recording's thumbnail", async () => {
