@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KeyedQueue, sleep } from '../../core/async';
+import { KeyedQueue, SingleFlight, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -62,6 +62,8 @@ const MAX_WEBHOOK_BODY = 64 * 1024;
 const SNAP_BUSY_RETRIES = 3;
 /** NVRs have at most 32 channels (0-31), as camera ids allow. */
 const MAX_CHANNEL = 31;
+/** How long a read alarm state stands for the armed field of later alarms. */
+const ALARM_STATE_TTL_MS = 60_000;
 
 /** A camera id is the device uid, with ":<channel>" for a channel other than 0 on an NVR. */
 export function parseCameraId(id: string): { uid: string; channel: number } {
@@ -81,6 +83,9 @@ export class ReolinkProvider extends BaseProvider {
   readonly vendorLabel = 'Reolink';
   private readonly client: ReolinkClient;
   private readonly snapQueue = new KeyedQueue();
+  /** uid -> the alarm notification state last read or set, for the armed field of events. */
+  private readonly alarmState = new Map<string, { armed: boolean; at: number }>();
+  private readonly alarmFlight = new SingleFlight<boolean | null>();
   private readonly authcode: string;
   private readonly names = new Map<string, string>();
 
@@ -150,7 +155,9 @@ export class ReolinkProvider extends BaseProvider {
       const res = await this.awake(() =>
         this.client.alarm(uid, `Reading the alarm of "${cam.name}"`),
       );
-      return { armed: res.enabled === true || res.enabled === 'true', mode: null };
+      const armed = res.enabled === true || res.enabled === 'true';
+      this.alarmState.set(uid, { armed, at: Date.now() });
+      return { armed, mode: null };
     });
   }
 
@@ -169,7 +176,9 @@ export class ReolinkProvider extends BaseProvider {
       );
       // The output promises the cloud's state, so it is read back rather than assumed.
       const res = await this.client.alarm(uid, `Reading the alarm of "${cam.name}"`);
-      return { armed: res.enabled === true || res.enabled === 'true', mode: null };
+      const confirmed = res.enabled === true || res.enabled === 'true';
+      this.alarmState.set(uid, { armed: confirmed, at: Date.now() });
+      return { armed: confirmed, mode: null };
     });
   }
 
@@ -323,8 +332,32 @@ export class ReolinkProvider extends BaseProvider {
     }
     // Names come from the cached camera list; the first alarm may have to fill it.
     if (!this.cachedCamera(alarm.uid)) await this.listCameras().catch(() => undefined);
-    for (const event of this.alarmToEvents(alarm, alarm.uid)) this.emit(event);
+    const events = this.alarmToEvents(alarm, alarm.uid);
+    if (events.length > 0) {
+      const armed = await this.alarmArmed(alarm.uid);
+      for (const event of events) this.emit({ ...event, armed });
+    }
     return { status: 200, body: 'ok' };
+  }
+
+  /**
+   * Whether the device's alarm notification is on (4.4), as last read or set within a minute,
+   * else read now (one read per device at a time); null when it cannot be read.
+   */
+  private async alarmArmed(uid: string): Promise<boolean | null> {
+    const hit = this.alarmState.get(uid);
+    if (hit && Date.now() - hit.at < ALARM_STATE_TTL_MS) return hit.armed;
+    return this.alarmFlight.run(uid, async () => {
+      try {
+        const res = await this.client.alarm(uid, 'Reading the alarm state for an alarm');
+        const armed = res.enabled === true || res.enabled === 'true';
+        this.alarmState.set(uid, { armed, at: Date.now() });
+        return armed;
+      } catch (err) {
+        this.log.debug(`Reading the alarm state of ${uid} failed: ${String(err)}`);
+        return null;
+      }
+    });
   }
 
   /**
@@ -367,8 +400,6 @@ export class ReolinkProvider extends BaseProvider {
         labels,
         time: new Date().toISOString(),
         eventId: randomUUID(),
-        // ROP only sends alarms while the camera's alarm notification is on (4.4, 4.8).
-        armed: true,
         raw: {
           uid,
           channelId: alarm.channelId,

@@ -125,4 +125,19 @@ describe('Events on Reolink: one msg per alarm, armed, event-or-live', function 
     assert.equal(typeof image.error, 'string');
     assert.equal((msg.payload as { type: string }).type, 'person');
   });
+  it('says armed false for an alarm from a camera whose alarm notification is off, null when it cannot be read', async () => {
+    await start({ includeDisarmed: true });
+    const got = collect('h1');
+    // The indoor camera starts with its alarm notification off; post its alarm by hand.
+    const body = { uid: U.ptzIndoor, channelId: '0', status: 'MD', AItype: 'none' };
+    assert.equal((await post(body)).status, 200);
+    sim.addFault({ path: `/v1.0/devices/${U.fixed}/settings/alarm`, status: 500, count: 20 });
+    await post({ uid: U.fixed, channelId: '0', status: 'MD', AItype: 'people' });
+    await delay(50);
+    got.stop();
+    assert.deepEqual(
+      got.msgs.map((m) => (m.payload as { armed: unknown }).armed),
+      [false, null],
+    );
+  });
 });
