@@ -616,7 +616,7 @@ describe('Arlo flagship example', function () {
     await unload();
   });
 
-  it('runs unchanged on the simulated account: motion while armed -> snapshot', async () => {
+  it("runs unchanged on the simulated account: motion while armed -> the event's picture", async () => {
     const file = path.join(
       __dirname,
       '../../examples/04 - Arlo motion while armed, snapshot, notify.json',
@@ -627,7 +627,7 @@ describe('Arlo flagship example', function () {
       .map((n) =>
         n.type === 'camhub-arlo'
           ? { ...n, baseUrl: sim.url, authUrl: sim.authUrl }
-          : n.type === 'camhub-snapshot'
+          : n.name === "the event's picture"
             ? { ...n, wires: [['h1']] }
             : n,
       );

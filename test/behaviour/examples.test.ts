@@ -82,6 +82,7 @@ describe('example flows', function () {
     sim.setCallback(`${web.url}/camhub/reolink/camhub-demo-reolink?authcode=${AUTHCODE}`);
     const personFile = nextMessage('c0a1b2c3d4e5f606');
     const flagshipFile = nextMessage('c0a2b2c3d4e5f60a');
+    const notified = nextMessage('c0a2b2c3d4e5f608');
     // The front yard camera is armed in the simulator's seed.
     await sim.trigger(REOLINK_UIDS.ptzOutdoor, { status: 'MD', aiType: 'people' });
     const [a, b] = await Promise.all([personFile, flagshipFile]);
@@ -89,6 +90,11 @@ describe('example flows', function () {
       assert.ok(Buffer.isBuffer(msg.payload));
       assert.equal(msg.filename, `camhub-${REOLINK_UIDS.ptzOutdoor}.jpg`);
     }
+    // The picture's real size: a Buffer is one item to $count, which said "0 KB".
+    const note = String((await notified).notification);
+    const kb = Number(/\((\d+) KB picture\)$/.exec(note)?.[1]);
+    assert.equal(kb, Math.ceil((b.payload as Buffer).length / 1024), note);
+    assert.ok(kb > 0);
   });
 
   it('one per node type: each button gives its output', async () => {
