@@ -150,8 +150,17 @@ describe('example flows', function () {
     const shots = (await gallery).payload as { id: string; src: string; type: string }[];
     assert.equal(shots[0].id, REOLINK_UIDS.fixed);
     assert.match(shots[0].src, /^data:image\/jpeg;base64,\/9j\//);
-    const rows = (await table).payload as { camera: string; event: string }[];
+    const rows = (await table).payload as {
+      camera: string;
+      event: string;
+      labels: string;
+      picture: string;
+    }[];
+    assert.equal(rows.length, 1, 'one row per detection');
     assert.equal(rows[0].camera, 'Driveway');
+    assert.equal(rows[0].event, 'vehicle');
+    assert.equal(rows[0].labels, 'motion, vehicle');
+    assert.match(rows[0].picture, /^data:image\/jpeg;base64,\/9j\//);
     // Flipping the switch disarms the camera and the switch follows the confirmed state.
     const follow = nextMessage('c0a9b2c3d4e5f61f');
     getNode('c0a9b2c3d4e5f620').receive({ payload: false });
