@@ -82,7 +82,8 @@ export class ReolinkProvider extends BaseProvider {
   readonly vendor = 'reolink';
   readonly vendorLabel = 'Reolink';
   private readonly client: ReolinkClient;
-  private readonly snapQueue = new KeyedQueue();
+  /** One snapshot per device at a time; a stuck one frees the queue after a few deadlines. */
+  private readonly snapQueue: KeyedQueue;
   /** uid -> the alarm notification state last read or set, for the armed field of events. */
   private readonly alarmState = new Map<string, { armed: boolean; at: number }>();
   private readonly alarmFlight = new SingleFlight<boolean | null>();
@@ -92,6 +93,7 @@ export class ReolinkProvider extends BaseProvider {
   constructor(opts: ReolinkProviderOptions) {
     super(opts.log);
     this.authcode = opts.authcode;
+    this.snapQueue = new KeyedQueue(4 * (opts.timeoutMs ?? 15_000));
     this.client = new ReolinkClient({
       baseUrl: opts.baseUrl,
       username: opts.username,

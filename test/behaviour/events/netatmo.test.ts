@@ -47,7 +47,7 @@ describe('Events on Netatmo: pictures, clips, armed, persons filter', function (
   async function start(nodes: Record<string, unknown>[]) {
     await load(flow(nodes), { acc: { clientId: sim.clientId, clientSecret: sim.clientSecret } });
     admin = await serveHttpAdmin();
-    await connectNetatmo(admin, sim);
+    await connectNetatmo(admin.url, sim);
     await until('the first poll', () => polls() > 0);
   }
 
