@@ -343,12 +343,14 @@ export class ReolinkProvider extends BaseProvider {
   }
 
   /**
-   * Whether the device's alarm notification is on (4.4), as last read or set within a minute,
-   * else read now (one read per device at a time); null when it cannot be read.
+   * Whether the device's alarm notification is on (4.4): "on" as last read or set within a
+   * minute, else read now (one read per device at a time); null when it cannot be read. A
+   * remembered "off" is always read again: ROP sends alarms only while it is on (4.8), so an
+   * alarm says someone may have switched it on elsewhere since.
    */
   private async alarmArmed(uid: string): Promise<boolean | null> {
     const hit = this.alarmState.get(uid);
-    if (hit && Date.now() - hit.at < ALARM_STATE_TTL_MS) return hit.armed;
+    if (hit?.armed && Date.now() - hit.at < ALARM_STATE_TTL_MS) return true;
     return this.alarmFlight.run(uid, async () => {
       try {
         const res = await this.client.alarm(uid, 'Reading the alarm state for an alarm');
