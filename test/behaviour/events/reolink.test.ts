@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { startReolinkSim, REOLINK_UIDS, type ReolinkSim } from '../../../simulator/reolink';
-import { collect, delay, load, nextMessage, serveHttpNode, unload } from '../../helpers/nodered';
+import {
+  collect,
+  delay,
+  getNode,
+  load,
+  nextMessage,
+  serveHttpNode,
+  unload,
+} from '../../helpers/nodered';
 
 const U = REOLINK_UIDS;
 const AUTHCODE = 'events-reolink-authcode-0123456789';
@@ -139,5 +147,32 @@ describe('Events on Reolink: one msg per alarm, armed, event-or-live', function 
       got.msgs.map((m) => (m.payload as { armed: unknown }).armed),
       [false, null],
     );
+  });
+  it('reads the alarm state again when an alarm comes from a camera last seen disarmed', async () => {
+    await load(
+      [
+        { id: 'acc', type: 'camhub-reolink', baseUrl: sim.url, timeout: 5 },
+        { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', wires: [['h1']] },
+        { id: 'h1', type: 'helper' },
+        { id: 'arm', type: 'camhub-arm', account: 'acc', camera: U.fixed, wires: [['h2']] },
+        { id: 'h2', type: 'helper' },
+      ],
+      { acc: { authcode: AUTHCODE } },
+    );
+    web = await serveHttpNode();
+    sim.setCallback(`${web.url}/camhub/reolink/acc?authcode=${AUTHCODE}`);
+    const disarmed = nextMessage('h2');
+    getNode('arm').receive({ payload: 'disarm' });
+    assert.deepEqual((await disarmed).payload, { armed: false, mode: null });
+    // Someone arms it in the Reolink app; camhub has not heard of it.
+    const res = await fetch(`${sim.url}/v1.0/devices/${U.fixed}/settings/alarm`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true }),
+    });
+    assert.equal(res.status, 200);
+    const out = nextMessage('h1');
+    await sim.trigger(U.fixed, { status: 'MD', aiType: 'people' });
+    assert.equal(((await out).payload as { armed: unknown }).armed, true);
   });
 });
