@@ -364,6 +364,8 @@ describe('Arlo in a Node-RED runtime', function () {
         account: 'acc',
         camera: '',
         types: [],
+        // The hub-less Garage camera is in its disarmed mode (mode0).
+        includeDisarmed: true,
         wires: [[`h${i}`]],
       })),
       ...Array.from({ length: n }, (_, i) => ({ id: `h${i}`, type: 'helper' })),
@@ -505,7 +507,16 @@ describe('Arlo in a Node-RED runtime', function () {
   describe('base station subscriptions (answered about once a minute, or never)', () => {
     const eventFlow = (): FlowNode[] => [
       account(sim),
-      { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['he']] },
+      {
+        id: 'ev',
+        type: 'camhub-event',
+        account: 'acc',
+        camera: '',
+        types: [],
+        // The hub-less Garage camera is in its disarmed mode (mode0).
+        includeDisarmed: true,
+        wires: [['he']],
+      },
       { id: 'he', type: 'helper' },
     ];
     const streamUp = () =>
@@ -957,7 +968,7 @@ describe('Arlo flagship example', function () {
     await unload();
   });
 
-  it('runs unchanged on the simulated account: motion while armed -> snapshot', async () => {
+  it("runs unchanged on the simulated account: motion while armed -> the event's picture", async () => {
     const file = path.join(
       __dirname,
       '../../examples/04 - Arlo motion while armed, snapshot, notify.json',
@@ -968,7 +979,7 @@ describe('Arlo flagship example', function () {
       .map((n) =>
         n.type === 'camhub-arlo'
           ? { ...n, baseUrl: sim.url, authUrl: sim.authUrl }
-          : n.type === 'camhub-snapshot'
+          : n.name === "the event's picture"
             ? { ...n, wires: [['h1']] }
             : n,
       );

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/log';
 import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
+  ArloLibraryItem,
   ArloSessionInfo,
   ArloStored,
   HmsErrorData,
@@ -410,6 +411,26 @@ export class ArloClient {
     });
     const body = res.data;
     return (body && typeof body === 'object' && 'success' in body ? body.data : body) as T;
+  }
+
+  /**
+   * The recordings of the days from `from` to `to` (vendor-facts 2.9: POST /hmsweb/users/library
+   * with dateFrom/dateTo as YYYYMMDD). Used for smart detections on SSE accounts and by anyone
+   * who lists recordings.
+   */
+  async library(
+    from: Date,
+    to: Date,
+    label = 'Reading the Arlo library',
+  ): Promise<ArloLibraryItem[]> {
+    const day = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
+    const items = await this.hms<ArloLibraryItem[]>({
+      method: 'POST',
+      path: '/hmsweb/users/library',
+      body: { dateFrom: day(from), dateTo: day(to) },
+      label,
+    });
+    return Array.isArray(items) ? items.filter((i) => i && typeof i === 'object') : [];
   }
 
   /** An hmsweb call with the session's headers that never starts a re-login on a refusal. */

@@ -394,6 +394,17 @@ export class NetatmoClient {
     });
   }
 
+  /** An event picture by snapshot_id and snapshot_key (getcamerapicture, with the token). */
+  cameraPicture(imageId: string, key: string, label: string): Promise<Buffer> {
+    return this.api<Buffer>({
+      method: 'GET',
+      path: '/api/getcamerapicture',
+      query: { image_id: imageId, key },
+      expect: 'buffer',
+      label,
+    });
+  }
+
   async addWebhook(url: string): Promise<void> {
     await this.api({
       method: 'POST',
