@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { STATE_INTERVAL, stateIntervalMs } from '../core/device';
 import { CamhubError, toCamhubError } from '../core/errors';
 import type { CameraProvider, VendorConfigField } from '../core/provider';
 import { findVendor } from '../vendors';
@@ -10,6 +11,14 @@ import { mountWebhookRoute, registerWebhook, unregisterWebhook } from './webhook
 export interface AccountNodeDef extends NodeDef {
   baseUrl?: string;
   timeout?: string | number;
+  /** Seconds between two state readings for watching status nodes (default 600, least 30). */
+  stateInterval?: string | number;
+}
+
+/** CAMHUB_MIN_STATE_INTERVAL_MS lowers the 30 s floor; it is meant for tests only. */
+function stateFloorMs(): number {
+  const raw = Number(process.env.CAMHUB_MIN_STATE_INTERVAL_MS);
+  return Number.isFinite(raw) && raw >= 0 ? raw : STATE_INTERVAL.floorMs;
 }
 
 export interface AccountNode extends Node<Record<string, string>> {
@@ -65,6 +74,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
           log: nodeLogger(this),
           store: fileStore(RED, this.id),
         });
+        this.provider.setStateInterval?.(stateIntervalMs(config.stateInterval, stateFloorMs()));
         if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);
       } catch (err) {
         this.failure = toCamhubError(err);
