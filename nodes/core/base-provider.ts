@@ -1,4 +1,4 @@
-import { SingleFlight, sleep } from './async';
+import { SingleFlight } from './async';
 import {
   CONTROL_CAPABILITY,
   bareStatus,
@@ -55,7 +55,9 @@ export abstract class BaseProvider implements CameraProvider {
   private stateLoop: AbortController | undefined;
   private stateLoopError = '';
   /** Rounds of the shared state interval started and finished (tests count requests by them). */
-  statusRounds = { started: 0, finished: 0 };
+  statusRounds = { started: 0, finished: 0, ok: 0 };
+  /** Ends the state loop's wait early (after a failed round, once the account connects). */
+  private stateKick: (() => void) | undefined;
 
   constructor(log: Logger) {
     this.log = log;
@@ -91,6 +93,8 @@ export abstract class BaseProvider implements CameraProvider {
     const same = JSON.stringify(next) === JSON.stringify(this.current);
     this.current = next;
     if (same) return;
+    // A state round that failed before the login completed is retried at once, not in 10 min.
+    if (next.state === 'connected' && this.stateLoopError) this.stateKick?.();
     for (const l of [...this.stateListeners]) {
       try {
         l(next);
@@ -281,6 +285,11 @@ export abstract class BaseProvider implements CameraProvider {
     return this.lastStatus.get(id);
   }
 
+  /** Does any node watch this account's camera state? */
+  protected get watched(): boolean {
+    return this.statusListeners.size > 0;
+  }
+
   setStateInterval(ms: number): void {
     this.stateIntervalMs = ms;
   }
@@ -305,6 +314,7 @@ export abstract class BaseProvider implements CameraProvider {
         try {
           await this.deviceStatus();
           this.stateLoopError = '';
+          this.statusRounds.ok++;
         } catch (err) {
           const e = toCamhubError(err);
           // One line per new problem, not one per interval.
@@ -315,11 +325,17 @@ export abstract class BaseProvider implements CameraProvider {
         } finally {
           this.statusRounds.finished++;
         }
-        try {
-          await sleep(this.stateIntervalMs, ctrl.signal);
-        } catch {
-          return;
-        }
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            this.stateKick = undefined;
+            ctrl.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, this.stateIntervalMs);
+          this.stateKick = done;
+          ctrl.signal.addEventListener('abort', done, { once: true });
+        });
       }
     })();
   }
