@@ -133,7 +133,8 @@ export type StatusListener = (status: DeviceStatus, previous: DeviceStatus | und
 export type ConnectionState =
   | { state: 'idle' }
   | { state: 'connecting' }
-  | { state: 'connected' }
+  /** `quiet`: parts of the account (Arlo base stations) that stopped sending, by name. */
+  | { state: 'connected'; quiet?: string[] }
   | { state: 'waiting2fa' }
   | { state: 'rateLimited'; until: number }
   | { state: 'authFailed'; message: string }
@@ -180,6 +181,8 @@ export interface CameraProvider {
 
   onStateChange(listener: (state: ConnectionState) => void): () => void;
   readonly state: ConnectionState;
+  /** For clouds that push or poll: how events arrive now (shown in the account's dialog). */
+  readonly eventDelivery?: 'webhook' | 'polling';
 
   /**
    * The state of one camera, or of every camera of the account (no id). Offline cameras are
