@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NETATMO_IDS, startNetatmoSim, type NetatmoSim } from '../../simulator/netatmo';
+import { demoFlows, readExamples } from '../../scripts/demo-flows';
 import type { DeviceStatus } from '../../nodes/core/device';
 import {
+  CORE_NODES,
   collect,
   getNode,
   load,
@@ -21,14 +23,16 @@ type Server = { url: string; close: () => Promise<void> };
 type Rounds = { started: number; finished: number; ok: number };
 
 /** "Connect to Netatmo" as the editor and the browser do it (see netatmo.test.ts). */
-async function connect(admin: Server, sim: NetatmoSim): Promise<void> {
+async function connect(admin: Server, sim: NetatmoSim, accountId = 'acc'): Promise<void> {
   const redirectUri = `${admin.url}/camhub/netatmo/oauth/callback`;
-  const start = await fetch(`${admin.url}/camhub/accounts/acc/auth`, {
+  const start = await fetch(`${admin.url}/camhub/accounts/${accountId}/auth`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ redirectUri }),
   });
-  const step = ((await start.json()) as { data: { url: string } }).data;
+  const reply = (await start.json()) as { data: { url: string } };
+  assert.ok(reply.data, JSON.stringify(reply));
+  const step = reply.data;
   const html = await (await fetch(step.url)).text();
   const form = new URLSearchParams();
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
@@ -233,6 +237,61 @@ describe('camhub-device and camhub-control on Netatmo', function () {
       assert.equal(got.msgs[0].topic, `netatmo/${I.presence}/storage`);
       assert.deepEqual((got.msgs[0].payload as DeviceStatus).storage, { sdCard: 'full' });
       got.stop();
+    });
+  });
+
+  describe('the examples', () => {
+    async function examples(): Promise<void> {
+      const list = readExamples(path.join(__dirname, '..', '..', 'examples')).filter((e) =>
+        e.file.includes('camhub-control'),
+      );
+      assert.equal(list.length, 2);
+      const { flows } = demoFlows(list, { netatmo: sim.url }, {});
+      const nodes = flows.map((n) =>
+        n.type === 'debug' || n.type === 'catch'
+          ? { id: n.id, z: n.z, type: 'helper', wires: [] }
+          : n.type === 'camhub-netatmo'
+            ? (({ credentials: _c, ...rest }) => rest)(n)
+            : n,
+      ) as FlowNode[];
+      await load(
+        nodes,
+        { 'camhub-demo-netatmo': { clientId: sim.clientId, clientSecret: sim.clientSecret } },
+        CORE_NODES,
+      );
+      admin = await serveHttpAdmin();
+      await connect(admin, sim, 'camhub-demo-netatmo');
+    }
+
+    it('sunset -> floodlight auto, morning -> off', async () => {
+      await examples();
+      let out = nextMessage('c0b2b2c3d4e5f606');
+      getNode('c0b2b2c3d4e5f604').receive({ payload: { light: 'off' } });
+      assert.equal(((await out).payload as { light: string }).light, 'off');
+      out = nextMessage('c0b2b2c3d4e5f606');
+      getNode('c0b2b2c3d4e5f603').receive({ payload: { light: 'auto' } });
+      assert.equal(((await out).payload as { light: string }).light, 'auto');
+      assert.equal(sim.state.modules.get(I.presence)?.floodlight, 'auto');
+    });
+
+    it('everyone left -> arm the home, and nothing while someone is home', async () => {
+      await examples();
+      const armed = collect('c0b3b2c3d4e5f608');
+      // Alice and Bob are home: the status read arms nothing.
+      const status = nextMessage('c0b3b2c3d4e5f605');
+      getNode('c0b3b2c3d4e5f603').receive({ payload: 'status' });
+      await status;
+      const left = nextMessage('c0b3b2c3d4e5f60b');
+      getNode('c0b3b2c3d4e5f609').receive({ payload: { persons: { away: 'all' } } });
+      assert.deepEqual((await left).payload, { persons: persons(false, false, false) });
+      const arm = nextMessage('c0b3b2c3d4e5f608');
+      getNode('c0b3b2c3d4e5f603').receive({ payload: 'status' });
+      assert.deepEqual((await arm).payload, { armed: true, mode: null });
+      armed.stop();
+      assert.equal(armed.msgs.length, 1);
+      for (const id of [I.welcome, I.presence, I.indoor]) {
+        assert.equal(sim.state.modules.get(id)?.monitoring, 'on', id);
+      }
     });
   });
 
