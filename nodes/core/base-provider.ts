@@ -272,6 +272,11 @@ export abstract class BaseProvider implements CameraProvider {
     for (const st of list) {
       const previous = this.lastStatus.get(st.id);
       this.lastStatus.set(st.id, st);
+      // The camera list (and the pickers) carry the battery too, where a percentage is known.
+      const cam = this.known.get(st.id);
+      if (cam && typeof st.battery?.percent === 'number') {
+        cam.battery = { percent: st.battery.percent, charging: st.battery.charging === true };
+      }
       for (const l of [...this.statusListeners]) {
         try {
           l(st, previous);

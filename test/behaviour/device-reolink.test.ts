@@ -75,6 +75,15 @@ describe('camhub-device and camhub-control on Reolink', function () {
         firmware: 'v3.0.0.2356_23062000',
       });
       assert.deepEqual(msg.camera, { id: U.battery, name: 'Back Garden', vendor: 'reolink' });
+      // The account's camera list (the editor's picker) now knows the battery too.
+      const provider = getNode<{
+        provider: { listCameras(): Promise<{ id: string; battery?: unknown }[]> };
+      }>('acc').provider;
+      const cams = await provider.listCameras();
+      assert.deepEqual(cams.find((c) => c.id === U.battery)?.battery, {
+        percent: 78,
+        charging: false,
+      });
     });
 
     it('reports a charging battery and a mains camera with no battery read', async () => {
