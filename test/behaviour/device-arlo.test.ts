@@ -149,6 +149,52 @@ describe('camhub-device and camhub-control on Arlo', function () {
     });
   });
 
+  describe('one shared interval', () => {
+    for (const watchers of [1, 20]) {
+      it(`reads the devices and each gateway's state once per round with ${watchers} watching node(s)`, async () => {
+        process.env.CAMHUB_MIN_STATE_INTERVAL_MS = '0';
+        const nodes = flow('camhub-device').slice(0, 1);
+        Object.assign(nodes[0], { stateInterval: 0.2 });
+        for (let i = 0; i < watchers; i++) {
+          nodes.push({
+            id: `w${i}`,
+            type: 'camhub-device',
+            account: 'acc',
+            watch: true,
+            wires: [],
+          });
+        }
+        try {
+          await load(nodes, CREDS);
+          const idle = async (min: number) => {
+            for (;;) {
+              const r = rounds();
+              if (r.ok >= min && r.started === r.finished) return { ...r };
+              await new Promise((res) => setTimeout(res, 5));
+            }
+          };
+          const first = await idle(1);
+          sim.clearRequests();
+          const later = await idle(first.ok + 3);
+          const n = later.started - first.started;
+          const notifies = (resource: string) =>
+            sim
+              .requests({ path: /notify/ })
+              .filter((r) => (r.body as { resource?: string }).resource === resource).length;
+          assert.equal(sim.requests({ path: '/hmsweb/v2/users/devices' }).length, n);
+          // Two gateways: the base station and the hub-less camera.
+          assert.equal(notifies('devices'), 2 * n);
+          assert.equal(
+            sim.requests({ path: '/hmsweb/users/devices/automation/active' }).length,
+            2 * n,
+          );
+        } finally {
+          delete process.env.CAMHUB_MIN_STATE_INTERVAL_MS;
+        }
+      });
+    }
+  });
+
   describe('camhub-control', () => {
     it('sounds and stops the base station siren, as pyaarlo sends it, read back', async () => {
       await load(flow('camhub-control', { camera: U.frontDoor }), CREDS);

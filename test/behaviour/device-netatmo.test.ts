@@ -240,6 +240,43 @@ describe('camhub-device and camhub-control on Netatmo', function () {
     });
   });
 
+  describe('one shared interval', () => {
+    for (const watchers of [1, 20]) {
+      it(`reads homesdata and each homestatus once per round with ${watchers} watching node(s)`, async () => {
+        process.env.CAMHUB_MIN_STATE_INTERVAL_MS = '0';
+        const nodes: FlowNode[] = [
+          { id: 'acc', type: 'camhub-netatmo', baseUrl: sim.url, timeout: 5, stateInterval: 0.1 },
+        ];
+        for (let i = 0; i < watchers; i++) {
+          nodes.push({
+            id: `w${i}`,
+            type: 'camhub-device',
+            account: 'acc',
+            watch: true,
+            wires: [],
+          });
+        }
+        await start(nodes);
+        const idle = async (min: number) => {
+          for (;;) {
+            const r = rounds();
+            if (r.ok >= min && r.started === r.finished) return { ...r };
+            await new Promise((res) => setTimeout(res, 5));
+          }
+        };
+        const first = await idle(1);
+        sim.clearRequests();
+        const later = await idle(first.ok + 3);
+        // The simulator runs in this process: its log is read at once, with no round in flight.
+        const n = later.started - first.started;
+        assert.equal(sim.requests({ path: '/api/homesdata' }).length, n);
+        assert.equal(sim.requests({ path: '/api/homestatus' }).length, 2 * n);
+        assert.equal(sim.requests().length, 3 * n);
+        delete process.env.CAMHUB_MIN_STATE_INTERVAL_MS;
+      });
+    }
+  });
+
   describe('the examples', () => {
     async function examples(): Promise<void> {
       const list = readExamples(path.join(__dirname, '..', '..', 'examples')).filter((e) =>
