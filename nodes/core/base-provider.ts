@@ -353,7 +353,9 @@ export abstract class BaseProvider implements CameraProvider {
           };
           const timer = setTimeout(done, this.stateIntervalMs);
           this.stateKick = done;
-          ctrl.signal.addEventListener('abort', done, { once: true });
+          // Closed while the round ran: an abort listener added now would never fire.
+          if (ctrl.signal.aborted || this.closed) done();
+          else ctrl.signal.addEventListener('abort', done, { once: true });
         });
       }
     })();
