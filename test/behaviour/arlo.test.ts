@@ -80,7 +80,7 @@ const GO: ArloDeviceSeed = {
 };
 
 /** Every line the runtime logged, at any level. */
-function logLines(): { level: number; msg: string }[] {
+function arloLog(): { level: number; msg: string }[] {
   return helper
     .log()
     .args.map((a: unknown[]) => a[0] as { level: number; msg: unknown })
@@ -349,7 +349,7 @@ describe('Arlo in a Node-RED runtime', function () {
         assert.deepEqual((await out).payload, expected, payload);
       }
       assert.equal(sim.state.v3.mode, 'armAway');
-      const said = logLines().filter((l) => /mode list camhub does not understand/.test(l.msg));
+      const said = arloLog().filter((l) => /mode list camhub does not understand/.test(l.msg));
       assert.equal(said.length, 1, JSON.stringify(said));
       assert.equal(said[0].level, WARN());
     });
@@ -585,7 +585,7 @@ describe('Arlo in a Node-RED runtime', function () {
       // More heartbeats pass: still one line in the log.
       const n = subscribes().length;
       await until('more heartbeats', () => subscribes().length >= n + 6);
-      const said = logLines().filter((l) => /"Home base" has sent nothing/.test(l.msg));
+      const said = arloLog().filter((l) => /"Home base" has sent nothing/.test(l.msg));
       assert.equal(said.length, 1, JSON.stringify(said));
       assert.equal(said[0].level, WARN());
       // Events of its cameras still arrive while it is registered, and clear the warning.
@@ -817,7 +817,7 @@ describe('Arlo in a Node-RED runtime', function () {
       const out = nextMessage('he');
       await until('the base registered again', () => sim.trigger(U.frontDoor, 'motion').delivered);
       await out;
-      assert.ok(!logLines().some((l) => /SSE stream ended/.test(l.msg)));
+      assert.ok(!arloLog().some((l) => /SSE stream ended/.test(l.msg)));
     });
 
     it('fails a msg whose re-login has its session read refused, never hanging, then works', async () => {
@@ -853,7 +853,7 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.equal(s3.length, 1);
       const signature = s3[0].query['X-Amz-Signature'];
       assert.ok(signature && signature.length > 8);
-      const lines = logLines();
+      const lines = arloLog();
       assert.ok(
         lines.some((l) => l.msg.includes('/_s3/snapshots/')),
         'the download is logged',
