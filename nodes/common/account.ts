@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { STATE_INTERVAL, stateIntervalMs } from '../core/device';
 import { CamhubError, toCamhubError } from '../core/errors';
 import { LoginGate } from '../core/login-gate';
 import { serverUrlProblem } from '../core/settings';
@@ -15,6 +16,14 @@ export interface AccountNodeDef extends NodeDef {
   /** Arlo's second (auth) host. */
   authUrl?: string;
   timeout?: string | number;
+  /** Seconds between two state readings for watching status nodes (default 600, least 30). */
+  stateInterval?: string | number;
+}
+
+/** CAMHUB_MIN_STATE_INTERVAL_MS lowers the 30 s floor; it is meant for tests only. */
+function stateFloorMs(): number {
+  const raw = Number(process.env.CAMHUB_MIN_STATE_INTERVAL_MS);
+  return Number.isFinite(raw) && raw >= 0 ? raw : STATE_INTERVAL.floorMs;
 }
 
 export interface AccountNode extends Node<Record<string, string>> {
@@ -102,6 +111,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
             log,
           }),
         });
+        this.provider.setStateInterval?.(stateIntervalMs(config.stateInterval, stateFloorMs()));
         if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);
       } catch (err) {
         this.failure = toCamhubError(err);

@@ -1,3 +1,4 @@
+import type { ControlRequest, ControlValues, DeviceStatus } from './device';
 import type { Logger } from './log';
 import type { LoginGate } from './login-gate';
 
@@ -31,6 +32,19 @@ export interface Capabilities {
   streamProtocols: StreamProtocol[];
   streamQualities: StreamQuality[];
   battery: boolean;
+  /** Switches of the camera control node; absent means false. */
+  /** A floodlight with on/off/auto (Netatmo Presence). */
+  floodlight?: boolean;
+  /** The display name can be set (Reolink). */
+  rename?: boolean;
+  /** Motion detection on/off and sensitivity (Reolink PIR, Blink camera settings). */
+  motionSettings?: boolean;
+  /** The seed's own PIR config with reduceMistakes (Reolink battery cameras). */
+  pir?: boolean;
+  /** A siren the camera's base station or the camera itself sounds (Arlo). */
+  siren?: boolean;
+  /** Who is home, for the camera's home (Netatmo). */
+  persons?: boolean;
 }
 
 export interface CameraInfo {
@@ -147,6 +161,8 @@ export interface CameraEvent {
 
 export type EventListener = (event: CameraEvent) => void;
 
+export type StatusListener = (status: DeviceStatus, previous: DeviceStatus | undefined) => void;
+
 /** What the account's connection is doing; config nodes mirror it in their users' status. */
 export type ConnectionState =
   | { state: 'idle' }
@@ -208,6 +224,21 @@ export interface CameraProvider {
   readonly state: ConnectionState;
   /** For clouds that push or poll: how events arrive now (shown in the account's dialog). */
   readonly eventDelivery?: 'webhook' | 'polling';
+
+  /**
+   * The state of one camera, or of every camera of the account (no id). Offline cameras are
+   * listed with online false rather than failing; UNKNOWN_CAMERA for an id the account lacks.
+   */
+  deviceStatus?(cameraId?: string): Promise<DeviceStatus[]>;
+  /** Sets and/or reads the camera's switches; NOT_SUPPORTED names the cameras that can. */
+  control?(cameraId: string, request: ControlRequest): Promise<ControlValues>;
+  /**
+   * Every new reading of a camera's state with the one before it, whichever way it came
+   * (the shared state interval, an event the account receives, a read made for another node).
+   */
+  watchStatus?(listener: StatusListener): () => void;
+  /** The account's one shared state interval for watchers, in ms. */
+  setStateInterval?(ms: number): void;
 
   /** Interactive login from the editor (2FA code, factor choice); absent where not needed. */
   authStep?(input: AuthInput): Promise<AuthStep>;

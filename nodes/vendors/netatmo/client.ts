@@ -373,13 +373,35 @@ export class NetatmoClient {
 
   setState(
     homeId: string,
-    modules: { id: string; monitoring: 'on' | 'off' }[],
+    modules: ({ id: string } & Record<string, string>)[],
     label: string,
   ): Promise<SetStateReply> {
     return this.api<SetStateReply>({
       method: 'POST',
       path: '/api/setstate',
       body: { home: { id: homeId, modules } },
+      idempotent: false,
+      label,
+    });
+  }
+
+  /** vendor-facts 3.4: person_ids[] of the persons now at home. */
+  setPersonsHome(homeId: string, personIds: string[], label: string): Promise<unknown> {
+    return this.api({
+      method: 'POST',
+      path: '/api/setpersonshome',
+      form: { home_id: homeId, 'person_ids[]': personIds },
+      idempotent: false,
+      label,
+    });
+  }
+
+  /** vendor-facts 3.4: one person away, or without person_id the whole home empty. */
+  setPersonsAway(homeId: string, personId: string | undefined, label: string): Promise<unknown> {
+    return this.api({
+      method: 'POST',
+      path: '/api/setpersonsaway',
+      form: personId ? { home_id: homeId, person_id: personId } : { home_id: homeId },
       idempotent: false,
       label,
     });
