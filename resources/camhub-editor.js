@@ -21,6 +21,15 @@
 
   var ADD_PREFIX = '_ADD_camhub:';
 
+  // Colours come from the editor theme's variables, so the dark theme (Node-RED 5) restyles
+  // them; the second value is for releases without the variables.
+  $('<style>')
+    .text(
+      '.camhub-online{color:var(--red-ui-text-color-success,#5a8)}' +
+        '.camhub-offline{color:var(--red-ui-text-color-error,#c44)}',
+    )
+    .appendTo('head');
+
   /**
    * Fills the account select with every camhub account of every cloud, then "add new ..."
    * choices, one per cloud. Picks the only account when there is one.
@@ -214,7 +223,9 @@
       if (c.capabilities.battery) caps.push('<i class="fa fa-battery-half" title="battery"></i>');
       var $r = $('<tr>').appendTo($t);
       $('<td>')
-        .append($('<i class="fa fa-circle">').css('color', c.online ? '#5a8' : '#c44'))
+        .append(
+          $('<i class="fa fa-circle">').addClass(c.online ? 'camhub-online' : 'camhub-offline'),
+        )
         .appendTo($r);
       $('<td>').text(c.name).appendTo($r);
       $('<td>').text(c.model).appendTo($r);

@@ -3,7 +3,7 @@ import { CamhubError, toCamhubError } from '../core/errors';
 import type { CameraProvider, VendorConfigField } from '../core/provider';
 import { findVendor } from '../vendors';
 import { nodeLogger } from './red';
-import { fileStore } from './store';
+import { credentialBound, fileStore } from './store';
 import { mountAdminRoutes } from './admin';
 import { mountWebhookRoute, registerWebhook, unregisterWebhook } from './webhook';
 
@@ -44,6 +44,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
   mountAdminRoutes(RED);
   function AccountNodeCtor(this: AccountNode, config: AccountNodeDef) {
     RED.nodes.createNode(this, config);
+    let closing = false;
     this.vendorId = opts.vendorId;
     this.vendorLabel = opts.label;
     const vendor = findVendor(opts.vendorId);
@@ -60,12 +61,25 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
         for (const [k, v] of Object.entries(this.credentials ?? {})) {
           if (typeof v === 'string') creds[k] = v;
         }
-        this.provider = vendor.createProvider({ ...config, baseUrl: this.baseUrl }, creds, {
+        // A user login (a password) binds the kept session to the credentials it was made with.
+        const store =
+          'password' in opts.credentials
+            ? credentialBound(fileStore(RED, this.id), { ...creds, baseUrl: this.baseUrl })
+            : undefined;
+        const provider = vendor.createProvider({ ...config, baseUrl: this.baseUrl }, creds, {
           accountId: this.id,
           log: nodeLogger(this),
-          store: fileStore(RED, this.id),
+          store: store ?? fileStore(RED, this.id),
         });
-        if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);
+        this.provider = provider;
+        if (vendor.webhook) registerWebhook(vendor.id, this.id, provider);
+        // New credentials for an account that was signed in: sign in now, so a wrong password
+        // shows at deploy on every node of the account, not at the next msg.
+        void store?.changed().then((changed) => {
+          if (changed && !closing) {
+            provider.listCameras({ refresh: true }).catch(() => undefined);
+          }
+        });
       } catch (err) {
         this.failure = toCamhubError(err);
         this.error(this.failure.message);
@@ -73,6 +87,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
     }
     accounts.set(this.id, this);
     this.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
       if (accounts.get(this.id) === this) accounts.delete(this.id);
       const provider = this.provider;
       if (!provider) {
