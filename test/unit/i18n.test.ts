@@ -37,7 +37,7 @@ const nodeTypes = fs
 function usedKeys(): Set<string> {
   const used = new Set<string>();
   const add = (ns: string, key: string) => {
-    const m = /^(?:\[[a-z]+\])?(?:([^:]+):)?(.+)$/.exec(key);
+    const m = /^(?:\[[a-z-]+\])?(?:([^:]+):)?(.+)$/.exec(key);
     if (!m) return;
     const [, explicit, k] = m;
     if (explicit === 'node-red') return; // Node-RED's own catalog
