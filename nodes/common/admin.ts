@@ -195,6 +195,21 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       else if (stored && typeof stored[key] === 'string') creds[key] = stored[key];
     }
     const secrets = Object.values(creds);
+    // The dialog shows what is deployed: ask the deployed account, with its session (a
+    // connected Netatmo, a Blink or Arlo past 2FA), instead of a new login that would need
+    // another code.
+    const asDeployed =
+      sameSettings &&
+      !!stored &&
+      !!deployed.provider &&
+      Object.keys(vendor.credentials).every((k) => (creds[k] ?? '') === (stored[k] ?? ''));
+    if (asDeployed && deployed.provider) {
+      deployed.provider
+        .listCameras({ refresh: true })
+        .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
+        .catch((err: unknown) => fail(res, err, secrets));
+      return;
+    }
     let provider: CameraProvider;
     try {
       provider = vendor.createProvider(

@@ -1,0 +1,76 @@
+/**
+ * Discover in an account dialog showing the deployed values asks the deployed account, with its
+ * session, instead of starting a login of its own (which, past 2FA, would send a new code).
+ */
+import assert from 'node:assert/strict';
+import {
+  BLINK_IDS,
+  DEFAULT_BLINK_EMAIL,
+  DEFAULT_BLINK_PASSWORD,
+  startBlinkSim,
+  type BlinkSim,
+} from '../../simulator/blink';
+import { delay, getNode, helper, load, nextMessage, unload } from '../helpers/nodered';
+
+const CREDS = { acc: { email: DEFAULT_BLINK_EMAIL, password: DEFAULT_BLINK_PASSWORD } };
+
+describe('Discover in the account dialog', function () {
+  let sim: BlinkSim;
+  before(async () => {
+    sim = await startBlinkSim();
+  });
+  after(async () => {
+    await sim.close();
+  });
+  afterEach(async () => {
+    await unload();
+  });
+
+  const flow = () => [
+    {
+      id: 'acc',
+      type: 'camhub-blink',
+      baseUrl: sim.url,
+      pollInterval: 0.2,
+      commandPoll: 0.02,
+      commandSpacing: 0.01,
+      commandTimeout: 1,
+      timeout: 5,
+    },
+    { id: 'n1', type: 'camhub-arm', account: 'acc', camera: BLINK_IDS.porch, wires: [['h1']] },
+    { id: 'h1', type: 'helper' },
+  ];
+
+  it('uses the deployed session past 2FA when the dialog shows the deployed values', async () => {
+    sim.require2fa();
+    process.env.CAMHUB_STATE_DIR = `/tmp/camhub-discover-test-${process.pid}`;
+    await load(flow(), CREDS);
+    // Signed in with the code, as a user does in the dialog.
+    getNode('n1').receive({ payload: 'status' });
+    while (sim.outbox().length < 1) await delay(20);
+    const code = sim.outbox()[0].code;
+    const step = await helper.request().post('/camhub/accounts/acc/auth').send({ code });
+    assert.equal(step.status, 200, step.text);
+    const armed = nextMessage('h1');
+    getNode('n1').receive({ payload: 'status' });
+    await armed;
+    const signins = sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length;
+
+    // The dialog sends what it shows: the deployed URL, the email, the password left blank.
+    const res = await helper
+      .request()
+      .post('/camhub/discover')
+      .send({
+        type: 'camhub-blink',
+        id: 'acc',
+        baseUrl: sim.url,
+        config: { pollInterval: '0.2' },
+        credentials: { email: DEFAULT_BLINK_EMAIL, password: '__PWRD__' },
+      });
+    assert.equal(res.status, 200, res.text);
+    assert.ok((res.body.data as unknown[]).length > 0);
+    assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, signins);
+    assert.equal(sim.outbox().length, 1, 'no second code was sent');
+    assert.doesNotMatch(res.text, new RegExp(DEFAULT_BLINK_PASSWORD));
+  });
+});
