@@ -15,8 +15,12 @@
     return RED._(NS + key, params);
   }
 
+  /** "Home (Blink)"; a name that already says its cloud stays as it is, with no second "()". */
   function accountLabel(n) {
-    return (n.name || n.baseUrl || n.id) + ' (' + (VENDOR_LABELS[n.type] || n.type) + ')';
+    var vendor = VENDOR_LABELS[n.type] || n.type;
+    var name = n.name || n.baseUrl || n.id;
+    if (String(name).toLowerCase().indexOf(vendor.toLowerCase()) !== -1) return name;
+    return /\)\s*$/.test(name) ? name + ' \u2013 ' + vendor : name + ' (' + vendor + ')';
   }
 
   var ADD_PREFIX = '_ADD_camhub:';
@@ -26,7 +30,11 @@
   $('<style>')
     .text(
       '.camhub-online{color:var(--red-ui-text-color-success,#5a8)}' +
-        '.camhub-offline{color:var(--red-ui-text-color-error,#c44)}',
+        '.camhub-offline{color:var(--red-ui-text-color-error,#c44)}' +
+        '.camhub-copy{display:inline-block;width:70%;vertical-align:top}' +
+        '.camhub-copy-text{display:block;white-space:normal;word-break:break-all;' +
+        'user-select:all}' +
+        '.camhub-copy-buttons{margin-top:4px;display:flex;gap:4px}',
     )
     .appendTo('head');
 
@@ -103,9 +111,22 @@
       }, 0);
     };
     RED.events.on('nodes:add', onAdd);
+    // When its config dialog closes, Node-RED fills the select again with the declared type's
+    // accounts only; put every cloud's accounts back, keeping the choice it made.
+    var observer = new MutationObserver(function () {
+      var ours = $select.find('option').filter(function () {
+        return String(this.value).indexOf(ADD_PREFIX) === 0;
+      });
+      if (ours.length) return;
+      fillAccounts($select, $select.val() || current);
+      current = $select.val();
+      $select.trigger('change');
+    });
+    observer.observe($select[0], { childList: true });
     closeDialog();
     stopWatching = function () {
       RED.events.off('nodes:add', onAdd);
+      observer.disconnect();
     };
   }
 
@@ -274,6 +295,56 @@
     });
   }
 
+  /**
+   * A value the user must copy elsewhere (a webhook URL, a redirect URI): shown whole, wrapped,
+   * with a copy button. `opts.mask(text)` gives the text to show while hidden, and a "show"
+   * button appears that calls `opts.reveal()` (a promise of the full text) once.
+   * Returns set(text, masked).
+   */
+  function copyBox($box, opts) {
+    opts = opts || {};
+    $box.empty().addClass('camhub-copy');
+    var $text = $('<code class="camhub-copy-text">').appendTo($box);
+    var $buttons = $('<div class="camhub-copy-buttons">').appendTo($box);
+    var full = '';
+    var $show = $('<button type="button" class="red-ui-button red-ui-button-small">')
+      .attr('aria-label', _('common.label.show'))
+      .append($('<i class="fa fa-eye">'), ' ', $('<span>').text(_('common.label.show')))
+      .appendTo($buttons)
+      .hide();
+    var $copy = $('<button type="button" class="red-ui-button red-ui-button-small">')
+      .attr('aria-label', _('common.label.copy'))
+      .attr('title', _('common.label.copy'))
+      .append($('<i class="fa fa-clipboard">'), ' ', $('<span>').text(_('common.label.copy')))
+      .appendTo($buttons);
+    function set(text, masked) {
+      full = text;
+      $text.text(masked || text);
+      $show.toggle(!!masked && !!opts.reveal);
+    }
+    function reveal() {
+      return full && $show.is(':hidden') ? $.Deferred().resolve(full).promise() : opts.reveal();
+    }
+    $show.on('click', function (e) {
+      e.preventDefault();
+      reveal().then(function (text) {
+        set(text);
+      });
+    });
+    $copy.on('click', function (e) {
+      e.preventDefault();
+      reveal().then(function (text) {
+        set(text);
+        RED.clipboard.copyText(
+          text,
+          $copy,
+          'node-red-contrib-camhub/camhub-event:common.label.copied',
+        );
+      });
+    });
+    return set;
+  }
+
   /** The account property: any camhub account (see accountSelect for why it has a type). */
   function accountProperty() {
     return {
@@ -333,6 +404,7 @@
     accountProperty: accountProperty,
     editorHooks: editorHooks,
     discoverButton: discoverButton,
+    copyBox: copyBox,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
     accountSelect: accountSelect,

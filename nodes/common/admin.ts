@@ -104,6 +104,26 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     });
   });
 
+  // The webhook's own secret (Reolink's authcode), for the dialog's "show" and "copy": the user
+  // must paste the whole URL into the vendor's console again after a deploy. Only on an explicit
+  // POST by an editor with write permission, never cached; stored secrets of the login (passwords,
+  // tokens) are never sent.
+  app.post('/camhub/accounts/:id/webhook-secret', write, (req, res) => {
+    const account = accounts.get(req.params.id);
+    const vendor = account ? findVendor(account.vendorId) : undefined;
+    const creds = account
+      ? (RED.nodes.getCredentials(account.id) as Record<string, string> | undefined)
+      : undefined;
+    const field = vendor?.webhookSecret;
+    const value = field && creds ? creds[field] : undefined;
+    if (!field || !value) {
+      fail(res, new CamhubError('NOT_CONFIGURED', 'Deploy the account with an authcode first.'));
+      return;
+    }
+    (res as Res & { set?(h: string, v: string): void }).set?.('Cache-Control', 'no-store');
+    res.json({ success: true, data: { [field]: value } });
+  });
+
   // One step of an interactive login (2FA code, factor choice) for a deployed account.
   app.post('/camhub/accounts/:id/auth', write, (req, res) => {
     const provider = accounts.get(req.params.id)?.provider;

@@ -301,6 +301,116 @@ for (const target of RUNTIMES)
         await notificationsGone(page);
       });
 
+      await step('reolink-webhook-after-deploy', async () => {
+        await page.evaluate((id) => {
+          const red = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+          red.editor.editConfig('', 'camhub-reolink', id);
+        }, example.account.id);
+        await trayOpen(page, '#node-config-dialog-ok');
+        const url = page.locator('#node-config-camhub-webhook .camhub-copy-text');
+        // Whole, with the stored authcode hidden until asked for.
+        assert.match((await url.textContent()) ?? '', /\/camhub\/reolink\/\S+\?authcode=\u2022+$/);
+        await page.locator('#node-config-camhub-webhook button[aria-label="show"]').click();
+        await page.waitForFunction(
+          () =>
+            !/\u2022/.test(
+              document.querySelector('#node-config-camhub-webhook .camhub-copy-text')
+                ?.textContent ?? '\u2022',
+            ),
+        );
+        assert.match((await url.textContent()) ?? '', /\?authcode=[\w-]{16,}$/);
+        assert.equal(
+          await page.locator('#node-config-camhub-webhook button[aria-label="copy"]').count(),
+          1,
+        );
+        assert.deepEqual(await dialogProblems(page), []);
+      });
+
+      await step('reolink-dialog-closed', async () => {
+        await page.locator('#node-config-dialog-cancel').click();
+        await page.locator('#node-config-camhub-webhook').waitFor({ state: 'detached' });
+      });
+
+      assert.deepEqual(browserErrors, [], 'no script errors in the editor');
+    });
+
+    it("offers only the account's arm scopes and keeps every cloud's accounts after adding one", async () => {
+      const file = fs
+        .readdirSync(path.join(ROOT, 'examples'))
+        .sort()
+        .map((f) => path.join(ROOT, 'examples', f))
+        .find((f) => {
+          if (!f.endsWith('.json')) return false;
+          const nodes = JSON.parse(fs.readFileSync(f, 'utf8')) as Wired[];
+          return (
+            nodes.some((n) => n.type === 'camhub-blink') &&
+            nodes.some((n) => n.type === 'camhub-arm')
+          );
+        });
+      assert.ok(file, 'an example has a Blink account and an arm node');
+      const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as Wired[];
+      const arm = nodes.find((n) => n.type === 'camhub-arm')!;
+      const blink = nodes.find((n) => n.type === 'camhub-blink')!;
+      const scopes = () =>
+        page
+          .locator('#node-input-armScope option')
+          .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+      const accounts = () =>
+        page
+          .locator('#node-input-account option')
+          .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+
+      await step('arm-scope-blink', async () => {
+        await page.evaluate((flow) => {
+          const red = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+          red.view.importNodes(flow);
+        }, nodes);
+        await page.evaluate((id) => {
+          const red = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+          red.editor.edit(red.nodes.node(id));
+        }, arm.id);
+        await trayOpen(page, '#node-dialog-ok');
+        assert.deepEqual(await scopes(), ['', 'system', 'camera']);
+      });
+
+      await step('arm-account-choices', async () => {
+        const before = await accounts();
+        assert.ok(before.includes(blink.id), `the Blink account is listed: ${before}`);
+        await page.locator('#node-input-account').selectOption('_ADD_camhub:camhub-netatmo');
+        await trayOpen(page, '#node-config-dialog-ok');
+      });
+
+      await step('netatmo-redirect-uri', async () => {
+        const uri = page.locator('#node-config-camhub-redirect .camhub-copy-text');
+        assert.match(
+          (await uri.textContent()) ?? '',
+          /^http:\/\/\S+\/camhub\/netatmo\/oauth\/callback$/,
+        );
+        assert.equal(
+          await page.locator('#node-config-camhub-redirect button[aria-label="copy"]').count(),
+          1,
+        );
+        assert.deepEqual(await dialogProblems(page), []);
+      });
+
+      await step('arm-account-added', async () => {
+        const before = await accounts();
+        await page.locator('#node-config-dialog-ok').click();
+        await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
+        await page.waitForFunction(
+          (n) => document.querySelectorAll('#node-input-account option').length > n,
+          before.length,
+        );
+        const after = await accounts();
+        for (const id of before) assert.ok(after.includes(id), `${id} is still listed: ${after}`);
+        assert.deepEqual(await scopes(), ['', 'camera', 'home']);
+        assert.deepEqual(await dialogProblems(page), []);
+      });
+
+      await step('arm-dialog-closed', async () => {
+        await page.locator('#node-dialog-cancel').click();
+        await page.locator('#node-input-armScope').waitFor({ state: 'detached' });
+      });
       assert.deepEqual(browserErrors, [], 'no script errors in the editor');
     });
   });

@@ -1,6 +1,7 @@
 /**
- * Discover in an account dialog showing the deployed values asks the deployed account, with its
- * session, instead of starting a login of its own (which, past 2FA, would send a new code).
+ * What the account dialogs ask of the runtime. Discover with the deployed values asks the
+ * deployed account, with its session, instead of starting a login of its own (which, past 2FA,
+ * would send a new code); the Reolink webhook URL can be shown again after a deploy.
  */
 import assert from 'node:assert/strict';
 import {
@@ -10,6 +11,7 @@ import {
   startBlinkSim,
   type BlinkSim,
 } from '../../simulator/blink';
+import { startReolinkSim, type ReolinkSim } from '../../simulator/reolink';
 import { delay, getNode, helper, load, nextMessage, unload } from '../helpers/nodered';
 
 const CREDS = { acc: { email: DEFAULT_BLINK_EMAIL, password: DEFAULT_BLINK_PASSWORD } };
@@ -72,5 +74,42 @@ describe('Discover in the account dialog', function () {
     assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, signins);
     assert.equal(sim.outbox().length, 1, 'no second code was sent');
     assert.doesNotMatch(res.text, new RegExp(DEFAULT_BLINK_PASSWORD));
+  });
+});
+
+describe('the webhook URL in the account dialog', function () {
+  let sim: ReolinkSim;
+  before(async () => {
+    sim = await startReolinkSim();
+  });
+  after(async () => {
+    await sim.close();
+  });
+  afterEach(async () => {
+    await unload();
+  });
+
+  it("gives the deployed Reolink authcode on an explicit request, and no login's secret", async () => {
+    await load(
+      [
+        { id: 'acc', type: 'camhub-reolink', baseUrl: sim.url },
+        { id: 'blink', type: 'camhub-blink', baseUrl: sim.url },
+      ],
+      {
+        acc: { username: 'partner', password: 'login-pass-41', authcode: 'hook-code-93' },
+        blink: { email: DEFAULT_BLINK_EMAIL, password: DEFAULT_BLINK_PASSWORD },
+      },
+    );
+    const res = await helper.request().post('/camhub/accounts/acc/webhook-secret').expect(200);
+    assert.deepEqual(res.body.data, { authcode: 'hook-code-93' });
+    assert.equal(res.headers['cache-control'], 'no-store');
+    assert.doesNotMatch(res.text, /login-pass-41|partner/);
+    // Nothing by GET (a link, a prefetch), nothing for a cloud without a webhook secret.
+    await helper.request().get('/camhub/accounts/acc/webhook-secret').expect(404);
+    const blink = await helper.request().post('/camhub/accounts/blink/webhook-secret');
+    assert.equal(blink.status, 400);
+    assert.doesNotMatch(blink.text, new RegExp(DEFAULT_BLINK_PASSWORD));
+    const none = await helper.request().post('/camhub/accounts/nobody/webhook-secret');
+    assert.equal(none.status, 400);
   });
 });
