@@ -335,11 +335,7 @@
       e.preventDefault();
       reveal().then(function (text) {
         set(text);
-        RED.clipboard.copyText(
-          text,
-          $copy,
-          'node-red-contrib-camhub/camhub-event:common.label.copied',
-        );
+        RED.clipboard.copyText(text, $copy, _('common.label.copied'));
       });
     });
     return set;
