@@ -25,6 +25,14 @@
 
   var ADD_PREFIX = '_ADD_camhub:';
 
+  // The runtime answers the dialogs in the editor's language, which the browser's own
+  // Accept-Language need not be (View > Language).
+  $.ajaxPrefilter(function (options, _original, xhr) {
+    if (/^camhub\//.test(options.url || '') && RED.i18n && RED.i18n.lang) {
+      xhr.setRequestHeader('Accept-Language', RED.i18n.lang());
+    }
+  });
+
   // Colours come from the editor theme's variables, so the dark theme (Node-RED 5) restyles
   // them; the second value is for releases without the variables.
   $('<style>')

@@ -112,4 +112,26 @@ describe('the webhook URL in the account dialog', function () {
     const none = await helper.request().post('/camhub/accounts/nobody/webhook-secret');
     assert.equal(none.status, 400);
   });
+
+  it('answers a German editor in German, with the English detail beside it', async () => {
+    await load([{ id: 'acc', type: 'camhub-reolink', baseUrl: sim.url }]);
+    const own = await helper
+      .request()
+      .post('/camhub/accounts/nobody/webhook-secret')
+      .set('Accept-Language', 'de');
+    assert.equal(own.body.message, 'Bitte das Konto erst mit einem Authcode deployen.');
+    assert.equal(own.body.detail, 'Deploy the account with an authcode first.');
+    // A cloud's refusal: what the code means and what to do.
+    sim.addFault({ path: '/v1.0/devices', status: 401, count: 5 });
+    const refused = await helper
+      .request()
+      .post('/camhub/discover')
+      .set('Accept-Language', 'de-DE,de;q=0.9')
+      .send({ type: 'camhub-reolink', baseUrl: sim.url, credentials: {} });
+    assert.equal(refused.status, 502, refused.text);
+    sim.clearFaults();
+    assert.match(refused.body.message as string, /^Anmeldung fehlgeschlagen: Anmeldedaten/);
+    const english = await helper.request().post('/camhub/accounts/nobody/webhook-secret');
+    assert.equal(english.body.message, 'Deploy the account with an authcode first.');
+  });
 });
