@@ -18,8 +18,8 @@ export interface HttpRequest {
   query?: Record<string, QueryValue>;
   /** Sent as JSON. */
   body?: unknown;
-  /** Sent as application/x-www-form-urlencoded. */
-  form?: Record<string, string>;
+  /** Sent as application/x-www-form-urlencoded; an array repeats its key (Netatmo's `ids[]`). */
+  form?: Record<string, string | string[]>;
   headers?: Record<string, string>;
   expect?: 'json' | 'buffer' | 'text';
   /**
@@ -383,7 +383,11 @@ export class HttpClient {
     let data: string | undefined;
     if (req.form) {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      data = new URLSearchParams(req.form).toString();
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.form)) {
+        for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
+      }
+      data = form.toString();
     } else if (req.body !== undefined) {
       headers['Content-Type'] = 'application/json; charset=utf-8';
       data = JSON.stringify(req.body);

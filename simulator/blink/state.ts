@@ -84,6 +84,14 @@ export interface DeviceState {
   /** Epoch seconds of the current thumbnail; it changes only when a thumbnail command completes. */
   thumbnailTs: number;
   snapshots: number;
+  /**
+   * What the homescreen shows of a battery device: `battery` "ok" or "low" and signals
+   * {lfr, wifi, temp (degrees F), battery} in bars (vendor-facts 1.3). Blink gives no percentage.
+   */
+  battery: 'ok' | 'low';
+  signals: { lfr: number; wifi: number; temp: number; battery: number };
+  /** Camera settings (seed "Update Camera Config"); 1-9, default 5 (Blink's help pages). */
+  motionSensitivity: number;
 }
 
 export interface NetworkState {
@@ -161,6 +169,9 @@ export class BlinkState {
           online: true,
           thumbnailTs: Math.floor(now / 1000) - 3600,
           snapshots: 0,
+          battery: 'ok' as const,
+          signals: { lfr: 5, wifi: 4, temp: 68, battery: 3 },
+          motionSensitivity: 5,
         },
       ]),
     );
@@ -425,6 +436,9 @@ export class BlinkState {
         online: d.online,
         thumbnail: this.thumbnailField(d),
         snapshots: d.snapshots,
+        battery: d.battery,
+        signals: { ...d.signals },
+        motionSensitivity: d.motionSensitivity,
       })),
     };
   }

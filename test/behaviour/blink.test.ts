@@ -25,7 +25,7 @@ import {
   type FlowNode,
   type StatusCall,
 } from '../helpers/nodered';
-import { logLines } from '../helpers/log';
+import { accountLog } from '../helpers/log';
 
 const ID = BLINK_IDS;
 /** Short intervals so the suite stays fast; the floors are lowered by env for tests only. */
@@ -153,7 +153,7 @@ describe('Blink in a Node-RED runtime', function () {
       const err = await fails('n1', { payload: 'status' });
       assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /2FA code/);
-      assert.equal(logLines('camhub-blink', /two-step verification code/).length, 1);
+      assert.equal(accountLog('camhub-blink', /two-step verification code/).length, 1);
       const signins = sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length;
 
       let step = await admin({});
@@ -200,7 +200,7 @@ describe('Blink in a Node-RED runtime', function () {
       err = await fails('n1', { payload: 'status' });
       assert.equal(err.code, 'AUTH_FAILED');
       assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 1);
-      const lines = logLines('camhub-blink', /refused the login/);
+      const lines = accountLog('camhub-blink', /refused the login/);
       assert.equal(lines.length, 1);
       assert.doesNotMatch(lines[0], /wrong-password/);
     });

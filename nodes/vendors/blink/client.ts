@@ -6,6 +6,7 @@ import type { Logger } from '../../core/log';
 import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
+  BlinkCameraConfig,
   BlinkCommandReply,
   BlinkCommandStatus,
   BlinkErrorBody,
@@ -657,6 +658,34 @@ export class BlinkClient {
             }
           : { method: 'POST', path: `/network/${network}/camera/${id}/${action}`, label };
     return (await this.rest<BlinkCommandReply>(req)).data;
+  }
+
+  async cameraConfig(network: number, id: number, label: string): Promise<BlinkCameraConfig> {
+    return (
+      await this.rest<BlinkCameraConfig>({
+        method: 'GET',
+        path: `/network/${network}/camera/${id}/config`,
+        coalesce: false,
+        label,
+      })
+    ).data;
+  }
+
+  /** Seed "Update Camera Config": a sync-module command, polled like the others. */
+  async updateCamera(
+    network: number,
+    id: number,
+    settings: Record<string, unknown>,
+    label: string,
+  ): Promise<BlinkCommandReply> {
+    return (
+      await this.rest<BlinkCommandReply>({
+        method: 'POST',
+        path: `/network/${network}/camera/${id}/update`,
+        body: settings,
+        label,
+      })
+    ).data;
   }
 
   async requestThumbnail(

@@ -9,6 +9,7 @@ import type {
   RopDirection,
   RopErrorBody,
   RopGeneralConfig,
+  RopPirConfig,
   RopPlaySession,
   RopStreamType,
 } from './types';
@@ -70,6 +71,39 @@ export class ReolinkClient {
         path: this.dev(uid, '/settings/general-config'),
       })
     ).data;
+  }
+
+  async setGeneralConfig(uid: string, deviceName: string, label?: string): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: this.dev(uid, '/settings/general-config'),
+      body: { deviceName },
+      idempotent: false,
+      label,
+    });
+  }
+
+  /** Battery cameras only; others answer cmd_not_support (vendor-facts 4.4). */
+  async pirConfig(uid: string, label?: string): Promise<RopPirConfig> {
+    return (
+      await this.http.request<RopPirConfig>({
+        method: 'GET',
+        path: this.dev(uid, '/settings/pir-config'),
+        coalesce: false,
+        label,
+      })
+    ).data;
+  }
+
+  /** The seed marks all three fields Required, so the full config is always sent. */
+  async setPirConfig(uid: string, pir: RopPirConfig, label?: string): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: this.dev(uid, '/settings/pir-config'),
+      body: pir,
+      idempotent: false,
+      label,
+    });
   }
 
   async alarm(uid: string, label?: string): Promise<RopAlarmConfig> {
@@ -162,9 +196,13 @@ export class ReolinkClient {
     });
   }
 
-  async battery(uid: string): Promise<RopBattery> {
+  async battery(uid: string, label?: string): Promise<RopBattery> {
     return (
-      await this.http.request<RopBattery>({ method: 'GET', path: this.dev(uid, '/states/battery') })
+      await this.http.request<RopBattery>({
+        method: 'GET',
+        path: this.dev(uid, '/states/battery'),
+        label,
+      })
     ).data;
   }
 
