@@ -1,4 +1,6 @@
+import type { ControlRequest, ControlValues, DeviceStatus } from './device';
 import type { Logger } from './log';
+import type { LoginGate } from './login-gate';
 
 /** The unified event types of the msg contract. */
 export const EVENT_TYPES = [
@@ -30,6 +32,19 @@ export interface Capabilities {
   streamProtocols: StreamProtocol[];
   streamQualities: StreamQuality[];
   battery: boolean;
+  /** Switches of the camera control node; absent means false. */
+  /** A floodlight with on/off/auto (Netatmo Presence). */
+  floodlight?: boolean;
+  /** The display name can be set (Reolink). */
+  rename?: boolean;
+  /** Motion detection on/off and sensitivity (Reolink PIR, Blink camera settings). */
+  motionSettings?: boolean;
+  /** The seed's own PIR config with reduceMistakes (Reolink battery cameras). */
+  pir?: boolean;
+  /** A siren the camera's base station or the camera itself sounds (Arlo). */
+  siren?: boolean;
+  /** Who is home, for the camera's home (Netatmo). */
+  persons?: boolean;
 }
 
 export interface CameraInfo {
@@ -146,6 +161,8 @@ export interface CameraEvent {
 
 export type EventListener = (event: CameraEvent) => void;
 
+export type StatusListener = (status: DeviceStatus, previous: DeviceStatus | undefined) => void;
+
 /** What the account's connection is doing; config nodes mirror it in their users' status. */
 export type ConnectionState =
   | { state: 'idle' }
@@ -154,7 +171,8 @@ export type ConnectionState =
   | { state: 'connected'; quiet?: string[] }
   | { state: 'waiting2fa' }
   | { state: 'rateLimited'; until: number }
-  | { state: 'authFailed'; message: string }
+  /** retryAt: no new login before this time (the account's login back-off). */
+  | { state: 'authFailed'; message: string; retryAt?: number }
   | { state: 'error'; message: string };
 
 /** An HTTP request that reached the account's webhook, stripped to what a provider needs. */
@@ -207,6 +225,21 @@ export interface CameraProvider {
   /** For clouds that push or poll: how events arrive now (shown in the account's dialog). */
   readonly eventDelivery?: 'webhook' | 'polling';
 
+  /**
+   * The state of one camera, or of every camera of the account (no id). Offline cameras are
+   * listed with online false rather than failing; UNKNOWN_CAMERA for an id the account lacks.
+   */
+  deviceStatus?(cameraId?: string): Promise<DeviceStatus[]>;
+  /** Sets and/or reads the camera's switches; NOT_SUPPORTED names the cameras that can. */
+  control?(cameraId: string, request: ControlRequest): Promise<ControlValues>;
+  /**
+   * Every new reading of a camera's state with the one before it, whichever way it came
+   * (the shared state interval, an event the account receives, a read made for another node).
+   */
+  watchStatus?(listener: StatusListener): () => void;
+  /** The account's one shared state interval for watchers, in ms. */
+  setStateInterval?(ms: number): void;
+
   /** Interactive login from the editor (2FA code, factor choice); absent where not needed. */
   authStep?(input: AuthInput): Promise<AuthStep>;
 
@@ -230,6 +263,8 @@ export interface ProviderContext {
   accountId: string;
   log: Logger;
   store: SecretStore;
+  /** The account's login back-off; absent for one-off logins (Discover). */
+  gate?: LoginGate;
 }
 
 /** Input from the editor during an interactive login: a 2FA code, a chosen factor, ... */
@@ -281,6 +316,11 @@ export interface VendorModule<Config = Record<string, unknown>> {
   credentials: Record<string, VendorConfigField>;
   /** Does this cloud deliver events by calling our webhook? */
   webhook: boolean;
+  /**
+   * The credential that is the webhook URL's own secret (Reolink's authcode): the dialog may
+   * show it again on request, since the user pastes the whole URL into the vendor's console.
+   */
+  webhookSecret?: string;
   /** Vendor-specific admin routes (OAuth callback, ...), mounted under /camhub/<id>/. */
   adminRoutes?: AdminRoute[];
   createProvider(

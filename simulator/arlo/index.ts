@@ -317,6 +317,55 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
     state.v3ModeShape = b.shape;
     res.json(200, { ok: true });
   });
+  // A battery that runs down or is put on the charger, and Wi-Fi that comes and goes: the base
+  // reports the change on the event stream as a device packet (pyaarlo README: "battery level
+  // changes"; docs/packets.md #3).
+  c.route('PUT', '/_sim/devices/:id/power', (req, res) => {
+    const d = state.devices.get(req.params.id);
+    if (!d) throw new SimControlError(404, `unknown device ${req.params.id}`);
+    const b = req.json() as { level?: unknown; charging?: unknown; signal?: unknown };
+    const battery = state.batteryNow(d);
+    if (b.level !== undefined || b.charging !== undefined) {
+      if (!battery) throw new SimControlError(400, 'device has no battery');
+      if (b.level !== undefined) {
+        if (!Number.isInteger(b.level) || (b.level as number) < 0 || (b.level as number) > 100)
+          throw new SimControlError(400, 'level must be an integer 0-100');
+        battery.level = battery.exact = b.level as number;
+      }
+      if (b.charging !== undefined) {
+        if (typeof b.charging !== 'boolean')
+          throw new SimControlError(400, 'charging must be a boolean');
+        battery.charging = b.charging;
+      }
+    }
+    if (b.signal !== undefined) {
+      if (!Number.isInteger(b.signal) || (b.signal as number) < 0 || (b.signal as number) > 5)
+        throw new SimControlError(400, 'signal must be an integer 0-5');
+      d.signal = b.signal as number;
+    }
+    const gateway = state.devices.get(d.seed.parentId)?.seed ?? d.seed;
+    const all = state.deviceProperties(d);
+    const properties: Record<string, unknown> = { signalStrength: all.signalStrength };
+    for (const k of ['batteryLevel', 'chargingState', 'chargerTech']) {
+      if (all[k] !== undefined) properties[k] = all[k];
+    }
+    const delivered = bus.fromDevice(gateway, `cameras/${d.seed.deviceId}`, {
+      action: 'is',
+      from: gateway.deviceId,
+      resource: `cameras/${d.seed.deviceId}`,
+      transId: `${gateway.deviceId}!${randomUUID()}`,
+      properties,
+    });
+    res.json(200, { id: d.seed.deviceId, properties, delivered });
+  });
+  c.route('GET', '/_sim/sirens', (_req, res) => {
+    res.json(
+      200,
+      [...state.devices.values()]
+        .filter((d) => state.hasSiren(d.seed))
+        .map((d) => ({ base: d.seed.deviceId, sirenState: d.sirenState })),
+    );
+  });
   c.route('POST', '/_sim/devices/:id/ignore-next', (req, res) => {
     sim.ignoreNextCommand(req.params.id);
     res.json(200, { ok: true });

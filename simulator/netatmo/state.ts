@@ -91,6 +91,10 @@ export interface ModuleState {
   seed: ModuleSeed;
   monitoring?: 'on' | 'off';
   floodlight?: 'on' | 'off' | 'auto';
+  /** homestatus sd_status (vendor-facts 3.3): 1 missing ... 4 working, 5 defective, 7 no space. */
+  sdStatus: number;
+  /** homestatus alim_status: 1 incorrect power, 2 correct. */
+  alimStatus: number;
   connected: boolean;
   /** Does the LAN address answer? Only matters where the camera says it is local. */
   lanReachable: boolean;
@@ -210,6 +214,8 @@ export class NetatmoState {
         seed,
         monitoring: seed.monitoring,
         floodlight: seed.floodlight,
+        sdStatus: 4,
+        alimStatus: 2,
         connected: true,
         lanReachable: seed.isLocal,
         vpnToken: randomBytes(24).toString('base64url'),

@@ -171,6 +171,27 @@ describe('example flows', function () {
     assert.equal((await follow).payload, false);
   });
 
+  it('low battery -> notification, from the watching camera status node', async () => {
+    await load(
+      exampleFlows(sim.url),
+      { 'camhub-demo-reolink': { authcode: AUTHCODE } },
+      CORE_NODES,
+    );
+    const rounds = () =>
+      getNode<{ provider: { statusRounds: { ok: number } } }>('camhub-demo-reolink').provider
+        .statusRounds;
+    while (rounds().ok < 1) await delay(10);
+    const list = nextMessage('c0b1b2c3d4e5f609');
+    const notify = nextMessage('c0b1b2c3d4e5f606');
+    sim.state.setBattery(sim.state.devices.get(REOLINK_UIDS.battery)!, 12);
+    // Any state read of the account (here the "every camera" button) shows the watch the change.
+    getNode('c0b1b2c3d4e5f607').receive({});
+    assert.equal(((await list).payload as unknown[]).length, 4);
+    const msg = await notify;
+    assert.equal(msg.topic, `reolink/${REOLINK_UIDS.battery}/lowBattery`);
+    assert.equal(msg.notification, 'Battery of Back Garden is low: 12 %');
+  });
+
   it('stay quiet for motion on a disarmed camera', async () => {
     await load(
       exampleFlows(sim.url),

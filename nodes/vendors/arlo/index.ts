@@ -32,6 +32,7 @@ export const arlo: VendorModule = {
       libraryDelayMs: seconds(config.libraryDelay),
       store: ctx.store,
       log: ctx.log,
+      gate: ctx.gate,
     });
   },
 };

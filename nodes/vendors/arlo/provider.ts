@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { SingleFlight } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  bareStatus,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -18,6 +25,7 @@ import type {
   StreamQuality,
 } from '../../core/provider';
 import { ArloClient, USER_AGENT } from './client';
+import { arloStatusFields, hasSiren, SIREN_ON } from './device';
 import { ArloEvents } from './events';
 import { ArloEventStream, type StreamTarget } from './stream';
 import type {
@@ -46,6 +54,7 @@ export interface ArloProviderOptions {
   reconnectBaseMs?: number;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
 }
 
 const CAMERA_TYPES = new Set(['camera', 'doorbell', 'arloq', 'arloqs']);
@@ -113,6 +122,7 @@ export class ArloProvider extends BaseProvider {
   private readonly heardFrom = new Map<string, number>();
   /** Base stations silent for several heartbeats. */
   private readonly quiet = new Set<string>();
+  private readonly warnedQuiet = new Set<string>();
   private readonly snapFlight = new SingleFlight<Snapshot>();
   private v3Revision: number | undefined;
   private v3ShapeLogged = false;
@@ -129,6 +139,7 @@ export class ArloProvider extends BaseProvider {
       timeoutMs: opts.timeoutMs,
       store: opts.store,
       log: opts.log,
+      gate: opts.gate,
     });
     this.events = new ArloEvents(
       {
@@ -202,6 +213,7 @@ export class ArloProvider extends BaseProvider {
             streamProtocols: ['rtsps'],
             streamQualities: ['main'],
             battery: BATTERY_MODELS.test(model),
+            siren: hasSiren(parent, items),
           },
         };
       });
@@ -374,6 +386,9 @@ export class ArloProvider extends BaseProvider {
       if (now - (this.heardFrom.get(id) ?? now) < limit || this.quiet.has(id)) continue;
       this.quiet.add(id);
       changed = true;
+      // Once per base: a base that answers now and then must not fill the log.
+      if (this.warnedQuiet.has(id)) continue;
+      this.warnedQuiet.add(id);
       this.log.warn(
         `Arlo base station "${gw.deviceName ?? id}" has sent nothing for ${Math.round(limit / 1000)} s although its event subscription is renewed; its events may not arrive. Check it in the Arlo app.`,
       );
@@ -398,7 +413,7 @@ export class ArloProvider extends BaseProvider {
       if (this.quiet.delete(id)) {
         changed = true;
         const name = this.devices.get(id)?.deviceName ?? id;
-        this.log.info(`Arlo base station "${name}" is sending events again.`);
+        this.log.debug(`Arlo base station "${name}" is sending again.`);
       }
     }
     if (changed && this.state.state === 'connected') this.setState(this.connectedState());
@@ -560,6 +575,112 @@ export class ArloProvider extends BaseProvider {
       this.armedCache.clear();
     }
     this.events.onPacket(p);
+    this.statePacket(p);
+  }
+
+  // ---- device state and the siren -----------------------------------------------------------
+
+  /** Device packets (battery, signal, connection) update the state watching nodes see. */
+  private statePacket(p: ArloPacket): void {
+    if (p.action !== 'is') return;
+    const m = /^(cameras|doorbells)\/(.+)$/.exec(p.resource ?? '');
+    if (m && p.properties && typeof p.properties === 'object') {
+      const fields = arloStatusFields(p.properties);
+      if (Object.keys(fields).length) this.patchStatus(m[2], fields);
+      return;
+    }
+    if (p.resource === 'devices' && p.devices && typeof p.devices === 'object') {
+      for (const [id, d] of Object.entries(p.devices as Record<string, { properties?: unknown }>)) {
+        const props = d?.properties;
+        if (props && typeof props === 'object') {
+          this.patchStatus(id, arloStatusFields(props as Record<string, unknown>));
+        }
+      }
+    }
+  }
+
+  /** The state of every device behind a gateway, as its `devices` packet reports it. */
+  private async gatewayState(gw: ArloDevice): Promise<Record<string, Record<string, unknown>>> {
+    const transId = `web!${randomUUID()}`;
+    const packet = await this.command(
+      gw,
+      () =>
+        this.notify(gw, { action: 'get', resource: 'devices', publishResponse: false, transId }),
+      (x) => x.resource === 'devices' && (x.transId === transId || x.from === gw.deviceId),
+      `Base station "${gw.deviceName ?? gw.deviceId}"`,
+    );
+    const out: Record<string, Record<string, unknown>> = {};
+    const devices = (packet.devices ?? {}) as Record<string, { properties?: unknown }>;
+    for (const [id, d] of Object.entries(devices)) {
+      if (d?.properties && typeof d.properties === 'object') {
+        out[id] = d.properties as Record<string, unknown>;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One `devices` read per gateway (pyaarlo base.py update_states) and one mode read per
+   * gateway for armed. A gateway that does not answer leaves its cameras' fields null.
+   */
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    const byGateway = new Map<string, CameraInfo[]>();
+    for (const cam of cams) {
+      if (!cam.online) continue;
+      const gw = this.gateway(cam.id).deviceId as string;
+      byGateway.set(gw, [...(byGateway.get(gw) ?? []), cam]);
+    }
+    const props = new Map<string, Record<string, unknown>>();
+    const armed = new Map<string, boolean>();
+    await Promise.all(
+      [...byGateway].map(async ([id, list]) => {
+        const gw = this.devices.get(id) as ArloDevice;
+        const [state, arm] = await Promise.all([
+          this.gatewayState(gw).catch((err: unknown) => {
+            this.log.debug(`Arlo state of "${gw.deviceName}" not read: ${String(err)}`);
+            return {} as Record<string, Record<string, unknown>>;
+          }),
+          this.getArmState(list[0].id).catch(() => undefined),
+        ]);
+        for (const [dev, p] of Object.entries(state)) props.set(dev, p);
+        if (arm) for (const cam of list) armed.set(cam.id, arm.armed);
+      }),
+    );
+    return cams.map((cam) => {
+      const st = bareStatus(cam);
+      const p = props.get(cam.id);
+      if (!cam.online) return st;
+      if (p) Object.assign(st, arloStatusFields(p));
+      st.armed = st.online ? (armed.get(cam.id) ?? null) : null;
+      return st;
+    });
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    if (!cam.capabilities.siren) return {};
+    const base = this.gateway(cam.id);
+    const who = `The siren of "${base.deviceName ?? base.deviceId}"`;
+    if (request.siren !== undefined) {
+      const transId = `web!${randomUUID()}`;
+      const properties = request.siren === 'on' ? { ...SIREN_ON } : { sirenState: 'off' };
+      // pyaarlo base.py siren_on/siren_off: a notify to the base, confirmed on the stream.
+      const answer = await this.command(
+        base,
+        () => this.notify(base, { action: 'set', resource: 'siren', properties, transId }),
+        (p) => p.transId === transId && p.resource === 'siren',
+        who,
+      );
+      const state = (answer.properties ?? {}).sirenState;
+      if (state === 'on' || state === 'off') return { siren: state };
+    }
+    const state = await this.gatewayState(base);
+    const own = state[base.deviceId as string]?.sirenState;
+    // A base reports its own state only where it has a siren; no answer is not a guess.
+    if (own === 'on' || own === 'off') return { siren: own };
+    throw new CamhubError('CLOUD_ERROR', `${who}: Arlo did not report its state. Try again.`);
   }
 
   /**

@@ -48,11 +48,20 @@ export interface HomeStatusModule {
   sd_status?: number;
   alim_status?: number;
   floodlight?: string;
+  firmware_revision?: number | string;
+  /** The doorbell's Wi-Fi level (RSSI magnitude: lower is stronger). */
+  wifi_strength?: number;
+}
+
+export interface HomeStatusPerson {
+  id: string;
+  last_seen?: number;
+  out_of_sight?: boolean;
 }
 
 export interface HomeStatus {
   body?: {
-    home?: { id?: string; modules?: HomeStatusModule[] };
+    home?: { id?: string; modules?: HomeStatusModule[]; persons?: HomeStatusPerson[] };
     errors?: { code?: number; id?: string }[];
   };
 }

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { KeyedQueue, SingleFlight, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  bareStatus,
+  checkRange,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -21,7 +29,7 @@ import { mostSpecific } from '../../core/msg';
 import { bearerToken, secretEquals } from '../../core/secret';
 import { ReolinkClient } from './client';
 import { capabilitiesFor } from './models';
-import type { RopAlarm, RopStreamType } from './types';
+import type { RopAlarm, RopDevice, RopPirConfig, RopStreamType } from './types';
 
 export interface ReolinkProviderOptions {
   baseUrl: string;
@@ -31,6 +39,7 @@ export interface ReolinkProviderOptions {
   authcode: string;
   timeoutMs?: number;
   log: Logger;
+  gate?: LoginGate;
 }
 
 const STREAM_TYPES: Record<StreamQuality, RopStreamType> = {
@@ -65,6 +74,30 @@ const MAX_CHANNEL = 31;
 /** How long a read alarm state stands for the armed field of later alarms. */
 const ALARM_STATE_TTL_MS = 60_000;
 
+/** Seed "Set the PIR alarm notification configuration": sensitivity 0-100 (vendor-facts 4.4). */
+export const ROP_SENSITIVITY = { min: 0, max: 100 } as const;
+
+/**
+ * Seed "Set the display name of the device": 1-31 bytes of half-width letters, digits, spaces
+ * and hyphens, not beginning or ending with a space. Checked before any request.
+ */
+export function checkDisplayName(name: string): string {
+  if (Buffer.byteLength(name) < 1 || Buffer.byteLength(name) > 31) {
+    throw errors.invalidInput(
+      `The display name must be 1 to 31 characters, not ${Buffer.byteLength(name)}.`,
+    );
+  }
+  if (!/^[A-Za-z0-9 -]+$/.test(name)) {
+    throw errors.invalidInput(
+      'A Reolink display name may contain only letters A-Z, digits, spaces and hyphens.',
+    );
+  }
+  if (name.startsWith(' ') || name.endsWith(' ')) {
+    throw errors.invalidInput('A Reolink display name cannot begin or end with a space.');
+  }
+  return name;
+}
+
 /** A camera id is the device uid, with ":<channel>" for a channel other than 0 on an NVR. */
 export function parseCameraId(id: string): { uid: string; channel: number } {
   const m = /^([A-Z0-9]{16})(?::(\d{1,2}))?$/.exec(id);
@@ -89,6 +122,8 @@ export class ReolinkProvider extends BaseProvider {
   private readonly alarmFlight = new SingleFlight<boolean | null>();
   private readonly authcode: string;
   private readonly names = new Map<string, string>();
+  /** The device list's family and firmware of each online uid, as last listed. */
+  private readonly listed = new Map<string, RopDevice>();
 
   constructor(opts: ReolinkProviderOptions) {
     super(opts.log);
@@ -100,6 +135,7 @@ export class ReolinkProvider extends BaseProvider {
       password: opts.password,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
     });
   }
 
@@ -110,6 +146,8 @@ export class ReolinkProvider extends BaseProvider {
   protected async fetchCameras(): Promise<CameraInfo[]> {
     const list = await this.client.devices();
     const items = Array.isArray(list?.items) ? list.items : [];
+    this.listed.clear();
+    for (const d of items) if (d && typeof d.uid === 'string') this.listed.set(d.uid, d);
     return Promise.all(
       items.map(async (d): Promise<CameraInfo> => {
         let name = this.names.get(d.uid);
@@ -127,7 +165,13 @@ export class ReolinkProvider extends BaseProvider {
           model: d.model,
           vendor: this.vendor,
           online: true,
-          capabilities: capabilitiesFor(d.model, d.family),
+          capabilities: {
+            ...capabilitiesFor(d.model, d.family),
+            rename: true,
+            // pir-config answers battery cameras only (vendor-facts 4.4).
+            motionSettings: d.family === 'battery',
+            pir: d.family === 'battery',
+          },
         };
       }),
     );
@@ -159,6 +203,7 @@ export class ReolinkProvider extends BaseProvider {
       );
       const armed = res.enabled === true || res.enabled === 'true';
       this.alarmState.set(uid, { armed, at: Date.now() });
+      this.patchStatus(uid, { armed });
       return { armed, mode: null };
     });
   }
@@ -180,6 +225,7 @@ export class ReolinkProvider extends BaseProvider {
       const res = await this.client.alarm(uid, `Reading the alarm of "${cam.name}"`);
       const confirmed = res.enabled === true || res.enabled === 'true';
       this.alarmState.set(uid, { armed: confirmed, at: Date.now() });
+      this.patchStatus(uid, { armed: confirmed });
       return { armed: confirmed, mode: null };
     });
   }
@@ -298,6 +344,96 @@ export class ReolinkProvider extends BaseProvider {
           Number.isFinite(ttl) && ttl > 0 ? new Date(Date.now() + ttl * 1000).toISOString() : null,
       };
     });
+  }
+
+  // ---- state and switches ----
+
+  /**
+   * What ROP tells of a camera (vendor-facts 4.3, 4.4): the device list's family and firmware,
+   * the alarm switch and, for battery cameras, states/battery. Signal, temperature and SD card
+   * are not in ROP v1.0, so they stay null. A read that fails (a camera that would not wake)
+   * leaves its field null rather than failing the other cameras.
+   */
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    return Promise.all(
+      cams.map(async (cam) => {
+        const st = bareStatus(cam);
+        const dev = this.listed.get(cam.id);
+        if (!cam.online || !dev) return st;
+        st.power = dev.family === 'battery' ? 'battery' : 'mains';
+        st.firmware = typeof dev.firmware === 'string' && dev.firmware ? dev.firmware : null;
+        const [alarm, battery] = await Promise.all([
+          this.awake(() => this.client.alarm(cam.id, `Reading the alarm of "${cam.name}"`)).catch(
+            (err: unknown) => this.skipped(cam, 'alarm', err),
+          ),
+          dev.family === 'battery'
+            ? this.awake(() =>
+                this.client.battery(cam.id, `Reading the battery of "${cam.name}"`),
+              ).catch((err: unknown) => this.skipped(cam, 'battery', err))
+            : undefined,
+        ]);
+        if (alarm) st.armed = alarm.enabled === true || alarm.enabled === 'true';
+        if (battery && typeof battery.percent === 'number') {
+          const charge = String(battery.chargeStatus ?? '').toLowerCase();
+          st.battery = { percent: battery.percent, charging: charge === 'charging' };
+        }
+        return st;
+      }),
+    );
+  }
+
+  private skipped(cam: CameraInfo, what: string, err: unknown): undefined {
+    this.log.debug(`${what} of "${cam.name}" not read: ${String((err as Error)?.message ?? err)}`);
+    return undefined;
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    const uid = cam.id;
+    // Every value is checked before the first request, so a bad msg changes nothing.
+    const name = request.name !== undefined ? checkDisplayName(request.name) : undefined;
+    const wanted = request.pir ?? request.motion;
+    if (wanted?.sensitivity !== undefined) {
+      checkRange(wanted.sensitivity, ROP_SENSITIVITY.min, ROP_SENSITIVITY.max, 'Sensitivity');
+    }
+    if (name !== undefined) {
+      await this.awake(() => this.client.setGeneralConfig(uid, name, `Renaming "${cam.name}"`));
+      this.names.set(uid, name);
+    }
+    if (wanted) {
+      const label = `PIR settings of "${cam.name}"`;
+      const now = await this.awake(() => this.client.pirConfig(uid, label));
+      const next: RopPirConfig = {
+        enabled: wanted.enabled ?? now.enabled === true,
+        sensitivity: wanted.sensitivity ?? Number(now.sensitivity),
+        reduceMistakes:
+          (request.pir?.reduceMistakes as boolean | undefined) ?? now.reduceMistakes === true,
+      };
+      await this.awake(() => this.client.setPirConfig(uid, next, label));
+    }
+    // The output is the camera's values as read back, not what was asked.
+    const out: ControlValues = {};
+    const general = await this.awake(() => this.client.generalConfig(uid));
+    if (typeof general.deviceName === 'string') {
+      out.name = general.deviceName;
+      this.names.set(uid, general.deviceName);
+    }
+    if (cam.capabilities.pir) {
+      const pir = await this.awake(() =>
+        this.client.pirConfig(uid, `PIR settings of "${cam.name}"`),
+      );
+      out.pir = {
+        enabled: pir.enabled === true,
+        sensitivity: Number(pir.sensitivity),
+        reduceMistakes: pir.reduceMistakes === true,
+      };
+      out.motion = { enabled: out.pir.enabled, sensitivity: out.pir.sensitivity };
+    }
+    // The new name reaches msg.camera and the pickers at once.
+    if (name !== undefined) await this.listCameras({ refresh: true });
+    return out;
   }
 
   // ROP pushes alarms to the webhook; there is nothing to start or stop on our side.
