@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { STATE_INTERVAL, stateIntervalMs } from '../core/device';
 import { CamhubError, toCamhubError } from '../core/errors';
+import { LoginGate } from '../core/login-gate';
 import { serverUrlProblem } from '../core/settings';
 import type { CameraProvider, VendorConfigField } from '../core/provider';
 import { findVendor } from '../vendors';
@@ -44,6 +46,19 @@ export interface AccountTypeOptions {
   credentials: Record<string, VendorConfigField>;
 }
 
+/**
+ * Names the credentials a stored login back-off was earned with, so corrected credentials are
+ * tried at once. Kept only in the encrypted store.
+ */
+function fingerprint(baseUrl: string, authUrl: unknown, creds: Record<string, string>): string {
+  const sorted = Object.keys(creds)
+    .sort()
+    .map((k) => [k, creds[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([baseUrl, typeof authUrl === 'string' ? authUrl.trim() : '', sorted]))
+    .digest('hex');
+}
+
 /** The first server URL of the account that cannot be used, in words. */
 function urlProblem(config: AccountNodeDef, baseUrl: string): string | undefined {
   const authUrl = typeof config.authUrl === 'string' ? config.authUrl.trim() : '';
@@ -84,10 +99,17 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
         for (const [k, v] of Object.entries(this.credentials ?? {})) {
           if (typeof v === 'string') creds[k] = v;
         }
+        const log = nodeLogger(this);
         this.provider = vendor.createProvider({ ...config, baseUrl: this.baseUrl }, creds, {
           accountId: this.id,
-          log: nodeLogger(this),
+          log,
           store: fileStore(RED, this.id),
+          gate: new LoginGate({
+            vendor: opts.label,
+            store: fileStore(RED, this.id, 'gate'),
+            fingerprint: fingerprint(this.baseUrl, config.authUrl, creds),
+            log,
+          }),
         });
         this.provider.setStateInterval?.(stateIntervalMs(config.stateInterval, stateFloorMs()));
         if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);

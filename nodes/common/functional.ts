@@ -52,7 +52,14 @@ export function accountStatus(RED: NodeAPI, state: ConnectionState): NodeStatus 
     case 'waiting2fa':
       return { fill: 'yellow', shape: 'ring', text: t(RED, 'status.waiting2fa') };
     case 'authFailed':
-      return { fill: 'red', shape: 'ring', text: t(RED, 'status.authFailed') };
+      return {
+        fill: 'red',
+        shape: 'ring',
+        text:
+          state.retryAt !== undefined && state.retryAt > Date.now()
+            ? t(RED, 'status.authFailedUntil', { time: clock(state.retryAt).slice(0, 5) })
+            : t(RED, 'status.authFailed'),
+      };
     case 'rateLimited':
       return {
         fill: 'yellow',
@@ -81,6 +88,15 @@ export function errorStatus(RED: NodeAPI, err: CamhubError): NodeStatus {
       fill: 'yellow',
       shape: 'ring',
       text: t(RED, 'status.rateLimited', {
+        time: clock(Date.now() + err.retryAfterMs).slice(0, 5),
+      }),
+    };
+  }
+  if (err.code === 'AUTH_FAILED' && err.retryAfterMs !== undefined) {
+    return {
+      fill: 'red',
+      shape: 'ring',
+      text: t(RED, 'status.authFailedUntil', {
         time: clock(Date.now() + err.retryAfterMs).slice(0, 5),
       }),
     };

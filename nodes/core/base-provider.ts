@@ -132,7 +132,12 @@ export abstract class BaseProvider implements CameraProvider {
       return out;
     } catch (err) {
       const e = toCamhubError(err);
-      if (e.code === 'AUTH_FAILED') this.setState({ state: 'authFailed', message: e.message });
+      if (e.code === 'AUTH_FAILED')
+        this.setState({
+          state: 'authFailed',
+          message: e.message,
+          ...(e.retryAfterMs !== undefined ? { retryAt: Date.now() + e.retryAfterMs } : {}),
+        });
       else if (e.code === 'RATE_LIMITED')
         this.setState({ state: 'rateLimited', until: Date.now() + (e.retryAfterMs ?? 60_000) });
       throw e;

@@ -1,5 +1,6 @@
 import type { ControlRequest, ControlValues, DeviceStatus } from './device';
 import type { Logger } from './log';
+import type { LoginGate } from './login-gate';
 
 /** The unified event types of the msg contract. */
 export const EVENT_TYPES = [
@@ -109,20 +110,53 @@ export interface EventPerson {
   known: boolean;
 }
 
+/** Whether a msg reports the start of an activity or, where the cloud says so, its end. */
+export type EventPhase = 'start' | 'end';
+
+/**
+ * The event's own picture, as the cloud names it. `url` is null where fetching it needs the
+ * account's credentials (Blink): such a URL is never handed out, the provider fetches it.
+ */
+export interface EventImage {
+  url: string | null;
+  /** ISO 8601 time the URL stops working (presigned URLs); null when unknown or never. */
+  expiresAt: string | null;
+  source: 'event';
+}
+
+/** The recording of this event, where the cloud names it; `ready` once it can be fetched. */
+export interface EventClip {
+  id: string;
+  ready: boolean;
+}
+
 export interface CameraEvent {
   vendor: string;
   camera: { id: string; name: string };
+  /** The most specific of `labels` (see LABEL_ORDER in msg.ts). */
   type: EventType;
   time: string;
   eventId: string;
   raw: unknown;
+  /** Every label of the detection, as the cloud reported them; absent means [type]. */
+  labels?: EventType[];
   /** Persons in the picture, for clouds that recognise faces; absent elsewhere. */
   persons?: EventPerson[];
   /**
-   * false when the cloud reports the event while its system is disarmed (Blink polls see clips
-   * after a disarm); event nodes drop those unless they ask for all. Absent: not applicable.
+   * Whether the system was armed when the event happened, as the cloud says (Blink network,
+   * Arlo active mode, Netatmo monitoring, Reolink alarm notification); null or absent where it
+   * cannot be known. Event nodes drop `false` (except doorbell presses) unless they ask for all.
    */
-  armed?: boolean;
+  armed?: boolean | null;
+  image?: EventImage;
+  clip?: EventClip;
+  /** Absent means "start". */
+  phase?: EventPhase;
+  /**
+   * What the provider needs to fetch the picture (a path, ids); never put in a msg, so an
+   * authenticated URL does not leak.
+   */
+  imageRef?: unknown;
 }
 
 export type EventListener = (event: CameraEvent) => void;
@@ -137,7 +171,8 @@ export type ConnectionState =
   | { state: 'connected'; quiet?: string[] }
   | { state: 'waiting2fa' }
   | { state: 'rateLimited'; until: number }
-  | { state: 'authFailed'; message: string }
+  /** retryAt: no new login before this time (the account's login back-off). */
+  | { state: 'authFailed'; message: string; retryAt?: number }
   | { state: 'error'; message: string };
 
 /** An HTTP request that reached the account's webhook, stripped to what a provider needs. */
@@ -176,6 +211,12 @@ export interface CameraProvider {
 
   /** Events for every camera of the account; the provider starts its poller or stream on the first. */
   subscribe(listener: EventListener): () => void;
+  /**
+   * The event's own picture (CameraEvent.image), fetched with the account's credentials where
+   * the cloud needs them; absent where the cloud has no event pictures (ROP). Throws a
+   * CamhubError when the picture cannot be had (expired, deleted, not a JPEG).
+   */
+  eventImage?(event: CameraEvent): Promise<Snapshot>;
   /** For push clouds: handle a call to the account's webhook. */
   handleWebhook?(request: WebhookRequest): Promise<WebhookReply>;
 
@@ -222,6 +263,8 @@ export interface ProviderContext {
   accountId: string;
   log: Logger;
   store: SecretStore;
+  /** The account's login back-off; absent for one-off logins (Discover). */
+  gate?: LoginGate;
 }
 
 /** Input from the editor during an interactive login: a 2FA code, a chosen factor, ... */

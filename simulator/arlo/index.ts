@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { SimControlError, SimServer } from '../common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { renderSnapshot, SimControlError, SimServer } from '../common';
 import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry, SimReply } from '../common';
 import { hmsOk, registerApiRoutes } from './api-routes';
 import { registerAuthRoutes } from './auth-routes';
@@ -47,6 +47,9 @@ export const ARLO_EVENT_TYPES = [
   'person',
   'vehicle',
   'animal',
+  // The camera saying the activity is over: motionDetected / audioDetected false (2.9).
+  'motion-end',
+  'audio-end',
 ] as const;
 export type ArloSimEvent = (typeof ARLO_EVENT_TYPES)[number];
 
@@ -138,37 +141,48 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
         }),
       };
     }
-    const property = type === 'audio' ? 'audioDetected' : 'motionDetected';
+    const property = type.startsWith('audio') ? 'audioDetected' : 'motionDetected';
     const delivered = bus.fromDevice(gateway, `cameras/${cameraId}`, {
       action: 'is',
       from: gateway.deviceId,
       resource: `cameras/${cameraId}`,
       transId: transId(),
-      properties: { [property]: true },
+      properties: { [property]: !type.endsWith('-end') },
     });
     if (type === 'person' || type === 'vehicle' || type === 'animal') {
-      // Smart notifications label the recording that the motion started.
+      // Smart detections label the recording that the motion started (2.9): objCategory is
+      // "vehicle", "person", "animal" or "other". Its thumbnail is a presigned S3 URL that
+      // expires like every other (2.6, 2.11).
       const now = Date.now();
+      const key = randomBytes(12).toString('hex');
+      const expires = options.snapshotUrlTtlSec ?? 600;
+      state.snapshots.set(key, {
+        cameraId,
+        image: renderSnapshot({ cameraId: `${cameraId}-${type}`, width: 320, height: 180 }),
+        expiresAtMs: now + expires * 1000,
+      });
       const item: LibraryItem = {
         deviceId: cameraId,
         name: String(now),
         utcCreatedDate: now,
         localCreatedDate: now,
         reason: 'motionRecord',
-        objCategory: type[0].toUpperCase() + type.slice(1),
+        objCategory: type,
         contentType: 'video/mp4',
         mediaDurationSecond: 12,
         presignedContentUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
-        presignedThumbnailUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
+        presignedThumbnailUrl: `${sim.url}/_s3/snapshots/${key}.jpg?X-Amz-Expires=${expires}&X-Amz-Signature=${state.sign(key)}`,
       };
       state.library.push(item);
+      // The packet is the recording item itself, its fields at the top level (pyaarlo's
+      // dispatcher finds its deviceId there), and only MQTT has the library topic (2.4, 2.9):
+      // an SSE client must read the library to learn of it.
       if (delivered)
-        bus.toUser('library/add', {
-          action: 'add',
-          resource: 'library',
-          transId: transId(),
-          properties: item,
-        });
+        bus.toUser(
+          'library/add',
+          { action: 'add', resource: 'library', transId: transId(), ...item },
+          { mqttOnly: true },
+        );
     }
     return { delivered };
   };

@@ -198,6 +198,8 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
 
   server.route('GET', '/api/v1/users/tier_info', (req, res) => {
     if (!state.validAccess(bearer(req))) throw new BlinkHttpError(401, UNAUTHORIZED);
+    // Counted: a client repeating it on every token refresh calls more than the app does (1.1).
+    state.counters.tierLookups++;
     res.json(200, { tier: state.seed.tier, account_id: acct });
   });
 
@@ -569,6 +571,19 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
     const jpeg = renderSnapshot({ cameraId: `blink-${d.seed.id}`, time: new Date(ts * 1000) });
     res.buffer(200, jpeg, 'image/jpeg');
   };
+  // A clip's thumbnail (media/changed `thumbnail`, a path with no extension): the client adds
+  // ".jpg" and sends the same bearer token as the API (vendor-facts 1.5 (a), 1.8). A deleted or
+  // unknown clip is 404.
+  api('GET', '/api/v2/accounts/:acct/media/thumb/:file', (req, res) => {
+    const m = /^(\d+)\.jpg$/.exec(req.params.file);
+    const entry = m ? state.media.find((e) => e.id === Number(m[1])) : undefined;
+    if (!entry || entry.deleted) throw new BlinkHttpError(404, { message: 'Not found', code: 404 });
+    const jpeg = renderSnapshot({
+      cameraId: `blink-${entry.device_id}`,
+      time: new Date(Date.parse(entry.created_at)),
+    });
+    res.buffer(200, jpeg, 'image/jpeg');
+  });
   api('GET', '/media/production/account/:acct/network/:net/camera/:cam/:file', (req, res) => {
     const d = device(req.params.cam, 'camera', req.params.net);
     const m = /_(\d+)\.jpg$/.exec(req.params.file);

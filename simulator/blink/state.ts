@@ -137,7 +137,8 @@ export class BlinkState {
   require2fa: false | 202 | 412;
   /** Outcomes for the next commands, consumed in order. */
   nextOutcomes: { outcome: CommandOutcome; failCode: number }[] = [];
-  counters = { logins: 0, refreshes: 0, tokenExchanges: 0 };
+  /** tierLookups: the app looks the tier up once, after the first token (vendor-facts 1.1). */
+  counters = { logins: 0, refreshes: 0, tokenExchanges: 0, tierLookups: 0 };
   private nextCommandId = 700000;
   private nextMediaId = 3100000;
   private readonly initial2fa: false | 202 | 412;
@@ -186,7 +187,7 @@ export class BlinkState {
     this.lockedUntil = 0;
     this.require2fa = this.initial2fa;
     this.nextOutcomes = [];
-    this.counters = { logins: 0, refreshes: 0, tokenExchanges: 0 };
+    this.counters = { logins: 0, refreshes: 0, tokenExchanges: 0, tierLookups: 0 };
     // Yesterday's clips: a client must not report them as new events when it starts.
     this.media = [];
     for (const [i, d] of this.seed.devices.entries()) {

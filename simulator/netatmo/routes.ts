@@ -508,6 +508,19 @@ function segment(): Buffer {
 }
 
 function registerCameras({ state, server, snapshotSize }: NetatmoRouteConfig): void {
+  // The public image store behind snapshot_url: no token, the unguessable name is the key.
+  server.route('GET', '/netatmocameraimage/production/:file', (req, res) => {
+    const m = /^([0-9a-f]{24})([0-9a-f]+)\.jpg$/.exec(req.params.file);
+    if (!m || state.pictures.get(m[1]) !== m[2]) {
+      return res.text(
+        404,
+        '<?xml version="1.0" encoding="utf-8"?><Error><Code>BlobNotFound</Code><Message>The specified blob does not exist.</Message></Error>',
+        'application/xml',
+      );
+    }
+    res.buffer(200, renderSnapshot({ cameraId: m[1], width: 320, height: 180 }), 'image/jpeg');
+  });
+
   const notFound = (res: SimResponse) => res.text(404, nginxErrorPage(404), HTML_CONTENT_TYPE);
   type CamHandler = (
     m: ModuleState,

@@ -376,10 +376,14 @@ export class NetatmoState {
     const id = objectId();
     const key = hex(32);
     this.pictures.set(id, key);
+    // snapshot_url is a plain public link on Netatmo's image store, fetched with no token
+    // (vendor-facts 3.8 lists it on every push); snapshot_id and snapshot_key go through
+    // getcamerapicture, which wants the access token like every API call (seed netatmo-api.md
+    // "GET /getcamerapicture").
     return {
       id,
       key,
-      url: `${this.config.baseUrl()}/api/getcamerapicture?image_id=${id}&key=${key}`,
+      url: `${this.config.baseUrl()}/netatmocameraimage/production/${id}${key}.jpg`,
     };
   }
 

@@ -9,6 +9,7 @@ import {
 } from '../../core/device';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -49,6 +50,7 @@ export interface BlinkProviderOptions extends BlinkTiming {
   password: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
 }
 
@@ -151,6 +153,7 @@ export class BlinkProvider extends BaseProvider {
       password: opts.password,
       store: opts.store,
       log: opts.log,
+      gate: opts.gate,
       timeoutMs: opts.timeoutMs,
       onWaiting2fa: () => this.setState({ state: 'waiting2fa' }),
     });
@@ -630,9 +633,43 @@ export class BlinkProvider extends BaseProvider {
         type: m.type,
       },
     };
-    // A doorbell rings whatever the arm state; motion counts only while the system is armed.
-    if (type === 'motion' && ref) event.armed = this.armed(ref, 'system');
+    // Whether the camera's network was armed, as the homescreen read with this poll says.
+    // Event nodes drop disarmed motion (blinkpy counts motion only while armed, 1.8) but
+    // never a doorbell press.
+    event.armed = ref ? this.armed(ref, 'system') : null;
+    if (typeof m.thumbnail === 'string' && m.thumbnail) {
+      // The thumbnail needs the account's token (1.5), so its URL is not handed out.
+      event.image = { url: null, expiresAt: null, source: 'event' };
+      event.imageRef = { thumbnail: m.thumbnail, cameraId: event.camera.id };
+    }
+    if (typeof m.media === 'string' && m.media) event.clip = { id: String(m.id), ready: true };
     return event;
+  }
+
+  /** The clip's own thumbnail, fetched with the account's token. */
+  async eventImage(event: CameraEvent): Promise<Snapshot> {
+    return this.track(async () => {
+      const ref = (event.imageRef ?? {}) as { thumbnail?: unknown; cameraId?: string };
+      const what = `The picture of the clip on "${event.camera.name}"`;
+      if (typeof ref.thumbnail !== 'string') {
+        throw new CamhubError('NOT_SUPPORTED', `${what} is not named by Blink.`);
+      }
+      const dev = this.devices.get(ref.cameraId ?? '');
+      const url = await this.client.thumbnailUrl(ref.thumbnail, {
+        network: dev?.network ?? 0,
+        type: dev?.type ?? 'camera',
+        id: dev?.id ?? 0,
+      });
+      const shot = await this.client.image(url, what);
+      const isJpeg = shot.image.length > 3 && shot.image[0] === 0xff && shot.image[1] === 0xd8;
+      if (!isJpeg) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${what} is ${shot.contentType || 'data'}, not a JPEG.`,
+        );
+      }
+      return { image: shot.image, contentType: 'image/jpeg', time: event.time };
+    });
   }
 
   protected closeClient(): void {

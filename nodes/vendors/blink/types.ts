@@ -91,6 +91,8 @@ export interface BlinkMedia {
   source?: string;
   type?: string;
   thumbnail?: string;
+  /** The clip itself, e.g. /api/v2/accounts/{acct}/media/clip/{id}.mp4 (vendor-facts 1.8). */
+  media?: string;
 }
 
 export interface BlinkMediaPage {

@@ -9,7 +9,9 @@ import {
 } from '../../core/device';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
+  CameraEvent,
   ArmRequest,
   ArmState,
   AuthInput,
@@ -34,7 +36,13 @@ import {
   type Authorizable,
 } from './oauth';
 import { moduleStatus, personsOf } from './device';
-import type { HomeStatusModule, HomeStatusPerson, NetatmoEvent, NetatmoPush } from './types';
+import type {
+  HomeStatusModule,
+  HomeStatusPerson,
+  NetatmoEvent,
+  NetatmoPicture,
+  NetatmoPush,
+} from './types';
 
 export interface NetatmoProviderOptions {
   baseUrl: string;
@@ -42,6 +50,7 @@ export interface NetatmoProviderOptions {
   clientSecret: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
   /** Public URL of this account's webhook; when set, events are pushed instead of polled. */
   webhookUrl?: string;
@@ -144,6 +153,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       timeoutMs: opts.timeoutMs,
       rateLimitCooldownMs: opts.rateLimitCooldownMs,
       log: opts.log,
+      gate: opts.gate,
     });
     this.recentLoaded = this.client.savedEventIds().then(
       (ids) => {
@@ -823,8 +833,56 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       ...(e.personIds.length
         ? { persons: namePersons(e.personIds, home?.persons ?? new Map()) }
         : {}),
+      armed: this.monitoring(home?.id, e.cameraId),
+      ...(e.picture
+        ? {
+            // snapshot_url is a public link; an id and key are fetched with the token.
+            image: { url: e.picture.url ?? null, expiresAt: null, source: 'event' as const },
+            imageRef: e.picture,
+          }
+        : {}),
+      ...(e.clip ? { clip: { ...e.clip } } : {}),
     });
     return true;
+  }
+
+  /**
+   * Whether the camera was monitoring when it saw the event. A camera sees nothing while its
+   * monitoring is off (3.4 [I]; the simulator models it), so an event it reports was seen
+   * while armed; a cached homestatus may be older than a switch just made, so it is not asked.
+   * The Doorbell has no monitoring: null.
+   */
+  private monitoring(homeId: string | undefined, cameraId: string): boolean | null {
+    const cam = this.cachedCamera(cameraId);
+    if (cam) return cam.capabilities.arm ? true : null;
+    const mod = homeId ? this.statuses.get(homeId)?.modules.get(cameraId) : undefined;
+    return mod?.monitoring === 'on' || mod?.monitoring === 'off' ? true : null;
+  }
+
+  /** The event's own picture: the public snapshot_url, or getcamerapicture with id and key. */
+  async eventImage(event: CameraEvent): Promise<Snapshot> {
+    const ref = (event.imageRef ?? {}) as NetatmoPicture;
+    const label = `The picture of the event on "${event.camera.name}"`;
+    let image: Buffer;
+    if (typeof ref.url === 'string') {
+      const res = await this.client.camera.request<Buffer>({
+        method: 'GET',
+        path: ref.url,
+        expect: 'buffer',
+        auth: false,
+        label,
+      });
+      image = res.data;
+    } else if (typeof ref.id === 'string' && typeof ref.key === 'string') {
+      const { id, key } = ref;
+      image = await this.track(() => this.client.cameraPicture(id, key, label));
+    } else {
+      throw new CamhubError('NOT_SUPPORTED', `${label} is not named by Netatmo.`);
+    }
+    if (image.length < 4 || image[0] !== 0xff || image[1] !== 0xd8) {
+      throw new CamhubError('CLOUD_ERROR', `${label} is not a JPEG picture.`);
+    }
+    return { image, contentType: 'image/jpeg', time: event.time };
   }
 
   private homesOfCamera(cameraId: string): Home | undefined {

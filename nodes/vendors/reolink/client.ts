@@ -1,6 +1,7 @@
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   RopAlarmConfig,
   RopBattery,
@@ -19,6 +20,7 @@ export interface ReolinkClientOptions {
   password?: string;
   timeoutMs?: number;
   log?: Logger;
+  gate?: LoginGate;
 }
 
 const VENDOR = 'Reolink';
@@ -40,6 +42,7 @@ export class ReolinkClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       // The gateway's Basic credentials cannot change by themselves: no refresh, fail at once.
       auth: { headers: (): Record<string, string> => (basic ? { Authorization: basic } : {}) },
       secrets: () => [opts.password, basic],

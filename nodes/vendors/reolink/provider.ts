@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KeyedQueue, sleep } from '../../core/async';
+import { KeyedQueue, SingleFlight, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import {
   bareStatus,
@@ -10,6 +10,7 @@ import {
 } from '../../core/device';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -24,6 +25,7 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from '../../core/provider';
+import { mostSpecific } from '../../core/msg';
 import { bearerToken, secretEquals } from '../../core/secret';
 import { ReolinkClient } from './client';
 import { capabilitiesFor } from './models';
@@ -37,6 +39,7 @@ export interface ReolinkProviderOptions {
   authcode: string;
   timeoutMs?: number;
   log: Logger;
+  gate?: LoginGate;
 }
 
 const STREAM_TYPES: Record<StreamQuality, RopStreamType> = {
@@ -66,6 +69,10 @@ const STATUS_TYPES: Record<string, EventType> = {
 const MAX_WEBHOOK_BODY = 64 * 1024;
 /** duplicate_snap means another client holds the device's one snapshot slot; wait for it. */
 const SNAP_BUSY_RETRIES = 3;
+/** NVRs have at most 32 channels (0-31), as camera ids allow. */
+const MAX_CHANNEL = 31;
+/** How long a read alarm state stands for the armed field of later alarms. */
+const ALARM_STATE_TTL_MS = 60_000;
 
 /** Seed "Set the PIR alarm notification configuration": sensitivity 0-100 (vendor-facts 4.4). */
 export const ROP_SENSITIVITY = { min: 0, max: 100 } as const;
@@ -110,6 +117,9 @@ export class ReolinkProvider extends BaseProvider {
   private readonly client: ReolinkClient;
   /** One snapshot per device at a time; a stuck one frees the queue after a few deadlines. */
   private readonly snapQueue: KeyedQueue;
+  /** uid -> the alarm notification state last read or set, for the armed field of events. */
+  private readonly alarmState = new Map<string, { armed: boolean; at: number }>();
+  private readonly alarmFlight = new SingleFlight<boolean | null>();
   private readonly authcode: string;
   private readonly names = new Map<string, string>();
   /** The device list's family and firmware of each online uid, as last listed. */
@@ -125,6 +135,7 @@ export class ReolinkProvider extends BaseProvider {
       password: opts.password,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
     });
   }
 
@@ -191,6 +202,7 @@ export class ReolinkProvider extends BaseProvider {
         this.client.alarm(uid, `Reading the alarm of "${cam.name}"`),
       );
       const armed = res.enabled === true || res.enabled === 'true';
+      this.alarmState.set(uid, { armed, at: Date.now() });
       this.patchStatus(uid, { armed });
       return { armed, mode: null };
     });
@@ -211,9 +223,10 @@ export class ReolinkProvider extends BaseProvider {
       );
       // The output promises the cloud's state, so it is read back rather than assumed.
       const res = await this.client.alarm(uid, `Reading the alarm of "${cam.name}"`);
-      const armedNow = res.enabled === true || res.enabled === 'true';
-      this.patchStatus(uid, { armed: armedNow });
-      return { armed: armedNow, mode: null };
+      const confirmed = res.enabled === true || res.enabled === 'true';
+      this.alarmState.set(uid, { armed: confirmed, at: Date.now() });
+      this.patchStatus(uid, { armed: confirmed });
+      return { armed: confirmed, mode: null };
     });
   }
 
@@ -457,19 +470,58 @@ export class ReolinkProvider extends BaseProvider {
     }
     // Names come from the cached camera list; the first alarm may have to fill it.
     if (!this.cachedCamera(alarm.uid)) await this.listCameras().catch(() => undefined);
-    for (const event of this.alarmToEvents(alarm, alarm.uid)) this.emit(event);
+    const events = this.alarmToEvents(alarm, alarm.uid);
+    if (events.length > 0) {
+      const armed = await this.alarmArmed(alarm.uid);
+      for (const event of events) this.emit({ ...event, armed });
+    }
     return { status: 200, body: 'ok' };
   }
 
+  /**
+   * Whether the device's alarm notification is on (4.4): "on" as last read or set within a
+   * minute, else read now (one read per device at a time); null when it cannot be read. A
+   * remembered "off" is always read again: ROP sends alarms only while it is on (4.8), so an
+   * alarm says someone may have switched it on elsewhere since.
+   */
+  private async alarmArmed(uid: string): Promise<boolean | null> {
+    const hit = this.alarmState.get(uid);
+    if (hit?.armed && Date.now() - hit.at < ALARM_STATE_TTL_MS) return true;
+    return this.alarmFlight.run(uid, async () => {
+      try {
+        const res = await this.client.alarm(uid, 'Reading the alarm state for an alarm');
+        const armed = res.enabled === true || res.enabled === 'true';
+        this.alarmState.set(uid, { armed, at: Date.now() });
+        return armed;
+      } catch (err) {
+        this.log.debug(`Reading the alarm state of ${uid} failed: ${String(err)}`);
+        return null;
+      }
+    });
+  }
+
+  /**
+   * One alarm is one detection, one msg: its status and every AI type become its labels
+   * (vendor-facts 4.8: the status plus comma-joined AItype). Field values are looked up as the
+   * tables' own keys, so a body saying "toString" is "other", never a function.
+   */
   private alarmToEvents(alarm: RopAlarm, uid: string): CameraEvent[] {
-    const channel = Number.parseInt(String(alarm.channelId ?? '0'), 10) || 0;
+    const rawChannel = alarm.channelId ?? '0';
+    const channel = Number(typeof rawChannel === 'string' ? rawChannel.trim() || '0' : rawChannel);
+    if (!Number.isInteger(channel) || channel < 0 || channel > MAX_CHANNEL) {
+      this.log.warn(
+        `A Reolink alarm for ${uid} names channel ${JSON.stringify(rawChannel).slice(0, 20)}, not 0 to ${MAX_CHANNEL}; it is ignored.`,
+      );
+      return [];
+    }
     const id = channel === 0 ? uid : `${uid}:${channel}`;
     const name = this.cachedCamera(uid)?.name ?? uid;
-    const time = new Date().toISOString();
-    const delivery = randomUUID();
-    const types = new Set<EventType>();
+    const labels: EventType[] = [];
+    const add = (l: EventType) => {
+      if (!labels.includes(l)) labels.push(l);
+    };
     const status = typeof alarm.status === 'string' ? alarm.status : '';
-    if (STATUS_TYPES[status]) types.add(STATUS_TYPES[status]);
+    if (status && status !== 'none') add(ownValue(STATUS_TYPES, status) ?? 'other');
     const ai =
       typeof alarm.AItype === 'string'
         ? alarm.AItype
@@ -477,20 +529,28 @@ export class ReolinkProvider extends BaseProvider {
           ? alarm.AItpe
           : '';
     for (const part of ai.split(',').map((s) => s.trim())) {
-      if (part && part !== 'none') types.add(AI_TYPES[part] ?? 'other');
+      if (part && part !== 'none') add(ownValue(AI_TYPES, part) ?? 'other');
     }
-    return [...types].map((type) => ({
-      vendor: this.vendor,
-      camera: { id, name },
-      type,
-      time,
-      eventId: `${delivery}:${type}`,
-      raw: {
-        uid,
-        channelId: alarm.channelId,
-        status: alarm.status,
-        AItype: alarm.AItype ?? alarm.AItpe,
+    if (labels.length === 0) return [];
+    return [
+      {
+        vendor: this.vendor,
+        camera: { id, name },
+        type: mostSpecific(labels),
+        labels,
+        time: new Date().toISOString(),
+        eventId: randomUUID(),
+        raw: {
+          uid,
+          channelId: alarm.channelId,
+          status: alarm.status,
+          AItype: alarm.AItype ?? alarm.AItpe,
+        },
       },
-    }));
+    ];
   }
+}
+
+function ownValue<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }
