@@ -7,7 +7,7 @@ import { serverUrlProblem } from '../core/settings';
 import type { CameraProvider, VendorConfigField } from '../core/provider';
 import { findVendor } from '../vendors';
 import { nodeLogger } from './red';
-import { fileStore } from './store';
+import { credentialBound, fileStore } from './store';
 import { mountAdminRoutes } from './admin';
 import { mountWebhookRoute, registerWebhook, unregisterWebhook } from './webhook';
 
@@ -80,6 +80,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
   mountAdminRoutes(RED);
   function AccountNodeCtor(this: AccountNode, config: AccountNodeDef) {
     RED.nodes.createNode(this, config);
+    let closing = false;
     this.vendorId = opts.vendorId;
     this.vendorLabel = opts.label;
     const vendor = findVendor(opts.vendorId);
@@ -100,10 +101,15 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
           if (typeof v === 'string') creds[k] = v;
         }
         const log = nodeLogger(this);
-        this.provider = vendor.createProvider({ ...config, baseUrl: this.baseUrl }, creds, {
+        // A user login (a password) binds the kept session to the credentials it was made with.
+        const store =
+          'password' in opts.credentials
+            ? credentialBound(fileStore(RED, this.id), { ...creds, baseUrl: this.baseUrl })
+            : undefined;
+        const provider = vendor.createProvider({ ...config, baseUrl: this.baseUrl }, creds, {
           accountId: this.id,
           log,
-          store: fileStore(RED, this.id),
+          store: store ?? fileStore(RED, this.id),
           gate: new LoginGate({
             vendor: opts.label,
             store: fileStore(RED, this.id, 'gate'),
@@ -111,8 +117,16 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
             log,
           }),
         });
-        this.provider.setStateInterval?.(stateIntervalMs(config.stateInterval, stateFloorMs()));
-        if (vendor.webhook) registerWebhook(vendor.id, this.id, this.provider);
+        this.provider = provider;
+        provider.setStateInterval?.(stateIntervalMs(config.stateInterval, stateFloorMs()));
+        if (vendor.webhook) registerWebhook(vendor.id, this.id, provider);
+        // New credentials for an account that was signed in: sign in now, so a wrong password
+        // shows at deploy on every node of the account, not at the next msg.
+        void store?.changed().then((changed) => {
+          if (changed && !closing) {
+            provider.listCameras({ refresh: true }).catch(() => undefined);
+          }
+        });
       } catch (err) {
         this.failure = toCamhubError(err);
         this.error(this.failure.message);
@@ -120,6 +134,7 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
     }
     accounts.set(this.id, this);
     this.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
       if (accounts.get(this.id) === this) accounts.delete(this.id);
       const provider = this.provider;
       if (!provider) {

@@ -82,6 +82,34 @@ export function accountStatus(RED: NodeAPI, state: ConnectionState): NodeStatus 
   }
 }
 
+/** Account states a user must act on (or wait out); they outrank any one node's own error. */
+const ACCOUNT_PROBLEMS = new Set<ConnectionState['state']>([
+  'authFailed',
+  'waiting2fa',
+  'rateLimited',
+]);
+
+/** Per node: whether it shows its account's problem, so 'connected' knows to clear it. */
+const showingAccount = new WeakMap<Node, { shown: boolean }>();
+
+/**
+ * The status after a failed msg: the account's problem while it lasts, so every node of the
+ * account tells the same story and a later bad msg does not hide it; else the msg's own error.
+ */
+export function failureStatus(
+  RED: NodeAPI,
+  node: Node,
+  provider: CameraProvider | undefined,
+  err: CamhubError,
+): NodeStatus {
+  const state = provider?.state;
+  const account =
+    state && ACCOUNT_PROBLEMS.has(state.state) ? accountStatus(RED, state) : undefined;
+  const flag = showingAccount.get(node);
+  if (flag) flag.shown = !!account;
+  return account ?? errorStatus(RED, err);
+}
+
 export function errorStatus(RED: NodeAPI, err: CamhubError): NodeStatus {
   if (err.code === 'RATE_LIMITED' && err.retryAfterMs !== undefined) {
     return {
@@ -130,7 +158,7 @@ export function handleCameraInput(
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
     inFlight++;
     node.status({ fill: 'blue', shape: 'dot', text: t(RED, 'status.requesting') });
-    let provider: CameraProvider;
+    let provider: CameraProvider | undefined;
     let cameraId: string;
     const start = async () => {
       provider = resolveProvider(RED, config.account);
@@ -151,7 +179,7 @@ export function handleCameraInput(
       (err: unknown) => {
         inFlight--;
         const e = toCamhubError(err);
-        node.status(errorStatus(RED, e));
+        node.status(failureStatus(RED, node, provider, e));
         done(e);
       },
     );
@@ -188,14 +216,15 @@ export function watchAccount(
     node.status({ fill: 'red', shape: 'ring', text: t(RED, `errors.${toCamhubError(err).code}`) });
     return () => undefined;
   }
-  let shown = false;
+  const flag = { shown: false };
+  showingAccount.set(node, flag);
   const unsubscribe = provider.onStateChange((state) => {
     const s = accountStatus(RED, state);
     if (s) {
       node.status(s);
-      shown = true;
-    } else if (state.state === 'connected' && shown) {
-      shown = false;
+      flag.shown = true;
+    } else if (state.state === 'connected' && flag.shown) {
+      flag.shown = false;
       onOk();
     }
   });
@@ -203,7 +232,10 @@ export function watchAccount(
   const now = accountStatus(RED, provider.state);
   if (now && provider.state.state !== 'connecting') {
     node.status(now);
-    shown = true;
+    flag.shown = true;
   }
-  return unsubscribe;
+  return () => {
+    if (showingAccount.get(node) === flag) showingAccount.delete(node);
+    unsubscribe();
+  };
 }

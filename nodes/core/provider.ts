@@ -316,6 +316,11 @@ export interface VendorModule<Config = Record<string, unknown>> {
   credentials: Record<string, VendorConfigField>;
   /** Does this cloud deliver events by calling our webhook? */
   webhook: boolean;
+  /**
+   * The credential that is the webhook URL's own secret (Reolink's authcode): the dialog may
+   * show it again on request, since the user pastes the whole URL into the vendor's console.
+   */
+  webhookSecret?: string;
   /** Vendor-specific admin routes (OAuth callback, ...), mounted under /camhub/<id>/. */
   adminRoutes?: AdminRoute[];
   createProvider(
