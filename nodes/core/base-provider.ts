@@ -285,11 +285,6 @@ export abstract class BaseProvider implements CameraProvider {
     this.stateWatch.patch(id, patch);
   }
 
-  /** The last full reading of a camera, if any (never calls the cloud). */
-  protected lastStatusOf(id: string): DeviceStatus | undefined {
-    return this.stateWatch.lastOf(id);
-  }
-
   /** Does any node watch this account's camera state? */
   protected get watched(): boolean {
     return this.stateWatch.watched;
