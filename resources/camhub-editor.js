@@ -298,9 +298,74 @@
           renderCameras($out, r.data || []);
         })
         .fail(function (xhr) {
-          $out.empty().text((xhr.responseJSON && xhr.responseJSON.message) || xhr.statusText);
+          var r = xhr.responseJSON || {};
+          if (r.auth && r.auth.session) authStepInPlace($out, r.auth.session, r.auth.step || {});
+          else $out.empty().text(r.message || xhr.statusText);
         });
     });
+  }
+
+  /**
+   * The next step of a sign-in Discover had to start (a 2FA code, a factor to pick, a push to
+   * approve), right where the cameras will be listed.
+   */
+  function authStepInPlace($out, session, step) {
+    $out.empty();
+    $('<div class="form-tips">')
+      .text(step.message || _('common.label.signInStep'))
+      .appendTo($out);
+    var $row = $('<div class="camhub-discover-step" style="margin-top:6px">').appendTo($out);
+    var $error = $('<div class="form-tips camhub-discover-error" style="margin-top:4px">')
+      .hide()
+      .appendTo($out);
+    function send(input) {
+      $.ajax({
+        url: 'camhub/discover/' + encodeURIComponent(session) + '/auth',
+        method: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify(input),
+      })
+        .done(function (r) {
+          var d = (r && r.data) || {};
+          if (d.cameras) renderCameras($out, d.cameras);
+          else authStepInPlace($out, session, d.step || {});
+        })
+        .fail(function (xhr) {
+          $error.text((xhr.responseJSON && xhr.responseJSON.message) || xhr.statusText).show();
+        });
+    }
+    function button(label, onClick) {
+      return $('<button type="button" class="red-ui-button">')
+        .text(label)
+        .on('click', function (e) {
+          e.preventDefault();
+          onClick();
+        });
+    }
+    if (step.next === 'factor' && step.choices && step.choices.length) {
+      var $factor = $('<select id="node-config-camhub-discover-factor" style="width:60%">')
+        .attr('aria-label', _('common.label.factor'))
+        .appendTo($row);
+      step.choices.forEach(function (c) {
+        $('<option>').val(c.id).text(c.label).appendTo($factor);
+      });
+      button(_('common.label.sendCode'), function () {
+        send({ factor: $factor.val() });
+      }).appendTo($row);
+    } else if (step.next === 'approve') {
+      button(_('common.label.approved'), function () {
+        send({ poll: '1' });
+      }).appendTo($row);
+    } else {
+      var $code = $('<input type="text" id="node-config-camhub-discover-code" style="width:30%">')
+        .attr({ autocomplete: 'one-time-code', inputmode: 'numeric' })
+        .attr('aria-label', _('common.label.code'))
+        .attr('placeholder', _('common.label.code'))
+        .appendTo($row);
+      button(_('common.label.verify'), function () {
+        send({ code: String($code.val() || '') });
+      }).appendTo($row);
+    }
   }
 
   /**
