@@ -150,7 +150,19 @@
    * Cameras of an account: from the deployed account, else by discovery with the values
    * typed in its dialog (secrets left blank are taken from the stored credentials).
    */
+  var listing = {};
   function listCameras(accountId) {
+    // The camera picker and the quality row ask at once: one request (one login) for both.
+    if (listing[accountId]) return listing[accountId];
+    var promise = readCameras(accountId);
+    listing[accountId] = promise;
+    promise.always(function () {
+      delete listing[accountId];
+    });
+    return promise;
+  }
+
+  function readCameras(accountId) {
     var d = $.Deferred();
     var account = RED.nodes.node(accountId);
     if (!account) return d.reject({ message: _('common.label.noAccount') }).promise();
@@ -238,6 +250,57 @@
         e.preventDefault();
         load();
       });
+    load();
+  }
+
+  /**
+   * Offers only the qualities the chosen camera (else any camera of the account) has, and hides
+   * the row where there is no choice. `accountTypes` names the clouds that honour a quality for
+   * this node at all (Netatmo's snapshot, for one, has a single picture).
+   */
+  function qualityFilter(node, accountTypes) {
+    var $select = $('#node-input-quality');
+    var $all = $select.find('option').detach();
+    var wanted = node.quality || 'main';
+    var cams = [];
+    function apply() {
+      var account = RED.nodes.node($('#node-input-account').val());
+      var id = $('#node-input-camera').val();
+      var allowed = [];
+      var honours = !!account && (!accountTypes || accountTypes.indexOf(account.type) !== -1);
+      if (honours) {
+        cams.forEach(function (c) {
+          if (id && c.id !== id) return;
+          ((c.capabilities && c.capabilities.streamQualities) || []).forEach(function (q) {
+            if (allowed.indexOf(q) === -1) allowed.push(q);
+          });
+        });
+      }
+      // Until the cameras are read, every choice stays, so nothing is lost.
+      if (!cams.length && honours) allowed = ['main', 'sub', 'extern'];
+      $select.empty();
+      $all.each(function () {
+        if (allowed.indexOf($(this).attr('value')) !== -1) $select.append($(this).clone());
+      });
+      $select.val(allowed.indexOf(wanted) !== -1 ? wanted : allowed[0] || 'main');
+      if (!$select.val()) $select.append($all.filter('[value="main"]').clone()).val('main');
+      $select.closest('.form-row').toggle(allowed.length > 1);
+    }
+    function load() {
+      cams = [];
+      apply();
+      var id = $('#node-input-account').val();
+      if (!id) return;
+      listCameras(id).done(function (list) {
+        cams = list;
+        apply();
+      });
+    }
+    $select.on('change', function () {
+      wanted = $select.val() || wanted;
+    });
+    $('#node-input-account').on('change', load);
+    $('#node-input-camera').on('change', apply);
     load();
   }
 
@@ -474,6 +537,7 @@
     editorHooks: editorHooks,
     discoverButton: discoverButton,
     copyBox: copyBox,
+    qualityFilter: qualityFilter,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
     accountSelect: accountSelect,

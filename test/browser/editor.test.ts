@@ -269,6 +269,9 @@ for (const target of RUNTIMES)
         await page.locator('#node-input-camera-hint').waitFor({ state: 'hidden' });
         const shown = await camera.locator('option:checked').textContent();
         assert.ok(shown?.startsWith(picked), `the camera select shows ${picked}, not ${shown}`);
+        // Reolink honours a quality: the row offers the picked camera's streams.
+        await page.locator('#node-input-quality').waitFor();
+        assert.ok((await page.locator('#node-input-quality option').count()) >= 1);
         assert.deepEqual(await dialogProblems(page), []);
         await trayOpen(page, '#node-dialog-ok');
       });
@@ -410,6 +413,20 @@ for (const target of RUNTIMES)
       await step('arm-dialog-closed', async () => {
         await page.locator('#node-dialog-cancel').click();
         await page.locator('#node-input-armScope').waitFor({ state: 'detached' });
+      });
+
+      await step('blink-snapshot-no-quality', async () => {
+        const snapshot = nodes.find((n) => n.type === 'camhub-snapshot');
+        assert.ok(snapshot, 'the Blink example has a snapshot node');
+        await page.evaluate((id) => {
+          const red = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+          red.editor.edit(red.nodes.node(id));
+        }, snapshot.id);
+        await trayOpen(page, '#node-dialog-ok');
+        // Blink has one picture: no quality to choose.
+        await page.locator('#node-input-quality').waitFor({ state: 'hidden' });
+        await page.locator('#node-dialog-cancel').click();
+        await page.locator('#node-input-quality').waitFor({ state: 'detached' });
       });
       assert.deepEqual(browserErrors, [], 'no script errors in the editor');
     });
