@@ -15,6 +15,22 @@ import { localized, requestLanguage } from './red';
  */
 const mounted = new WeakSet<object>();
 
+/**
+ * The editor's "refresh" reaches the cloud at most this often per account: the route needs only
+ * read permission, and every call of a reader pressing refresh would otherwise use up the
+ * account's quota (Netatmo's) that polling, arm and snapshots need.
+ */
+const EDITOR_REFRESH_MS = 15_000;
+const lastEditorRefresh = new WeakMap<CameraProvider, number>();
+
+function editorRefresh(provider: CameraProvider, asked: boolean): boolean {
+  if (!asked) return false;
+  const now = Date.now();
+  if (now - (lastEditorRefresh.get(provider) ?? 0) < EDITOR_REFRESH_MS) return false;
+  lastEditorRefresh.set(provider, now);
+  return true;
+}
+
 interface Req {
   params: Record<string, string>;
   headers?: Record<string, unknown>;
@@ -144,7 +160,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       return;
     }
     account.provider
-      .listCameras({ refresh: req.query.refresh === '1' })
+      .listCameras({ refresh: editorRefresh(account.provider, req.query.refresh === '1') })
       .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
       .catch((err: unknown) => fail(res, err, [], lang(req)));
   });

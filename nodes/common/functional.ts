@@ -52,7 +52,14 @@ export function accountStatus(RED: NodeAPI, state: ConnectionState): NodeStatus 
     case 'waiting2fa':
       return { fill: 'yellow', shape: 'ring', text: t(RED, 'status.waiting2fa') };
     case 'authFailed':
-      return { fill: 'red', shape: 'ring', text: t(RED, 'status.authFailed') };
+      return {
+        fill: 'red',
+        shape: 'ring',
+        text:
+          state.retryAt !== undefined && state.retryAt > Date.now()
+            ? t(RED, 'status.authFailedUntil', { time: clock(state.retryAt).slice(0, 5) })
+            : t(RED, 'status.authFailed'),
+      };
     case 'rateLimited':
       return {
         fill: 'yellow',
@@ -113,6 +120,15 @@ export function errorStatus(RED: NodeAPI, err: CamhubError): NodeStatus {
       }),
     };
   }
+  if (err.code === 'AUTH_FAILED' && err.retryAfterMs !== undefined) {
+    return {
+      fill: 'red',
+      shape: 'ring',
+      text: t(RED, 'status.authFailedUntil', {
+        time: clock(Date.now() + err.retryAfterMs).slice(0, 5),
+      }),
+    };
+  }
   return { fill: 'red', shape: 'ring', text: t(RED, `errors.${err.code}`) };
 }
 
@@ -133,6 +149,8 @@ export function handleCameraInput(
   node: Node,
   config: CameraNodeDef,
   run: (ctx: CameraInputContext) => Promise<string>,
+  /** allCameras: no camera set and no msg.camera is "every camera" (cameraId ''), not an error. */
+  opts: { allCameras?: boolean } = {},
 ): void {
   let inFlight = 0;
   const unwatch = watchAccount(RED, node, config.account);
@@ -144,7 +162,11 @@ export function handleCameraInput(
     let cameraId: string;
     const start = async () => {
       provider = resolveProvider(RED, config.account);
-      cameraId = resolveCameraId(config.camera, (msg as { camera?: unknown }).camera);
+      const msgCamera = (msg as { camera?: unknown }).camera;
+      const none =
+        !(typeof config.camera === 'string' && config.camera.trim()) &&
+        (msgCamera === undefined || msgCamera === null || msgCamera === '');
+      cameraId = opts.allCameras && none ? '' : resolveCameraId(config.camera, msgCamera);
       return run({ msg, provider, cameraId, send });
     };
     start().then(
@@ -167,6 +189,14 @@ export function handleCameraInput(
     node.status({});
     done();
   });
+}
+
+/** The camera object every camhub node sends on as msg.camera. */
+export function msgCamera(
+  cam: { id: string; name: string },
+  vendor: string,
+): { id: string; name: string; vendor: string } {
+  return { id: cam.id, name: cam.name, vendor };
 }
 
 /**

@@ -20,6 +20,8 @@ const TYPES = [
   'camhub-snapshot',
   'camhub-ptz',
   'camhub-stream',
+  'camhub-device',
+  'camhub-control',
 ] as const;
 
 let httpNodeApp: http.RequestListener | undefined;

@@ -43,6 +43,7 @@ export const netatmo: VendorModule = {
       clientSecret: credentials.clientSecret ?? '',
       store: ctx.store,
       log: ctx.log,
+      gate: ctx.gate,
       timeoutMs: seconds(config.timeout, 15_000, 1_000),
       webhookUrl: /^https?:\/\//i.test(webhookUrl) ? webhookUrl : undefined,
       // Seconds in the editor; fractions are accepted so tests can poll fast.
