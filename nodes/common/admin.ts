@@ -333,7 +333,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       Object.keys(vendor.credentials).every((k) => (creds[k] ?? '') === (stored[k] ?? ''));
     if (asDeployed && deployed.provider) {
       deployed.provider
-        .listCameras({ refresh: true })
+        .listCameras({ refresh: editorRefresh(deployed.provider, true) })
         .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
         .catch((err: unknown) => fail(res, err, secrets, lang(req)));
       return;

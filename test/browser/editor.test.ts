@@ -338,22 +338,27 @@ for (const target of RUNTIMES)
     });
 
     it("offers only the account's arm scopes and keeps every cloud's accounts after adding one", async () => {
-      const file = fs
-        .readdirSync(path.join(ROOT, 'examples'))
-        .sort()
-        .map((f) => path.join(ROOT, 'examples', f))
-        .find((f) => {
-          if (!f.endsWith('.json')) return false;
-          const nodes = JSON.parse(fs.readFileSync(f, 'utf8')) as Wired[];
-          return (
-            nodes.some((n) => n.type === 'camhub-blink') &&
-            nodes.some((n) => n.type === 'camhub-arm')
-          );
-        });
-      assert.ok(file, 'an example has a Blink account and an arm node');
-      const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as Wired[];
-      const arm = nodes.find((n) => n.type === 'camhub-arm')!;
-      const blink = nodes.find((n) => n.type === 'camhub-blink')!;
+      // A Blink account with an arm and a snapshot node, as a user would draw them.
+      const tab = { id: 'b1b1b1b1b1b1b100', type: 'tab', label: 'Blink' };
+      const blink: Wired = { id: 'b1b1b1b1b1b1b101', type: 'camhub-blink', name: 'Home' };
+      const arm: Wired = { id: 'b1b1b1b1b1b1b102', type: 'camhub-arm', z: tab.id, wires: [] };
+      const nodes: Array<Wired & Record<string, unknown>> = [
+        tab,
+        blink,
+        { ...arm, name: '', account: blink.id, camera: '', armScope: 'system', x: 200, y: 80 },
+        {
+          id: 'b1b1b1b1b1b1b103',
+          type: 'camhub-snapshot',
+          z: tab.id,
+          name: '',
+          account: blink.id,
+          camera: '',
+          quality: 'main',
+          x: 200,
+          y: 160,
+          wires: [],
+        },
+      ];
       const scopes = () =>
         page
           .locator('#node-input-armScope option')
