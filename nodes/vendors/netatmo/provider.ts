@@ -224,7 +224,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       state: 'connecting',
       next: 'authorize',
       url: beginAuthorization(this, redirectUri),
-      message: 'Log in at Netatmo and press Accept; this account connects when you come back.',
+      message: 'Sign in at Netatmo and press Accept; this account is signed in when you come back.',
     };
   }
 
