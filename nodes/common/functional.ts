@@ -96,6 +96,7 @@ export function handleCameraInput(
   node: Node,
   config: CameraNodeDef,
   run: (ctx: CameraInputContext) => Promise<string>,
+  options: { cameraOptional?: boolean } = {},
 ): void {
   let inFlight = 0;
   const unwatch = watchAccount(RED, node, config.account);
@@ -107,7 +108,11 @@ export function handleCameraInput(
     let cameraId: string;
     const start = async () => {
       provider = resolveProvider(RED, config.account);
-      cameraId = resolveCameraId(config.camera, (msg as { camera?: unknown }).camera);
+      const msgCamera = (msg as { camera?: unknown }).camera;
+      // '' for a node that may act on every camera of the account when none is given.
+      const none =
+        !config.camera && (msgCamera === undefined || msgCamera === null || msgCamera === '');
+      cameraId = options.cameraOptional && none ? '' : resolveCameraId(config.camera, msgCamera);
       return run({ msg, provider, cameraId, send });
     };
     start().then(

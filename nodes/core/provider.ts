@@ -1,4 +1,5 @@
 import type { Logger } from './log';
+import type { EventClipRef, Recording, RecordingFile, RecordingRange } from './recordings';
 
 /** The unified event types of the msg contract. */
 export const EVENT_TYPES = [
@@ -30,6 +31,8 @@ export interface Capabilities {
   streamProtocols: StreamProtocol[];
   streamQualities: StreamQuality[];
   battery: boolean;
+  /** The camera keeps recordings the recordings node can list (ROP: a micro SD card). */
+  recordings?: boolean;
 }
 
 export interface CameraInfo {
@@ -164,6 +167,19 @@ export interface CameraProvider {
 
   onStateChange(listener: (state: ConnectionState) => void): () => void;
   readonly state: ConnectionState;
+
+  /**
+   * Recordings, where the cloud keeps them; `capabilities.recordings` says which cameras.
+   * Lists are newest first, at most `range.limit`. Recording ids are "<camera id>|<key>".
+   */
+  listRecordings?(cameraId: string, range: RecordingRange): Promise<Recording[]>;
+  /** "YYYY-MM-DD" days of a month with recordings; only where the cloud has a calendar. */
+  recordingDays?(cameraId: string, year: number, month: number): Promise<string[]>;
+  playRecording?(recordingId: string): Promise<StreamInfo>;
+  /** The file, at most maxBytes; only where recordings are files (not streams). */
+  downloadRecording?(recordingId: string, options: { maxBytes: number }): Promise<RecordingFile>;
+  /** The recording an event made, once the cloud has it ready (waits up to the command timeout). */
+  eventRecording?(cameraId: string, ref: EventClipRef): Promise<Recording>;
 
   /** Interactive login from the editor (2FA code, factor choice); absent where not needed. */
   authStep?(input: AuthInput): Promise<AuthStep>;

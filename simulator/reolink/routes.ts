@@ -62,6 +62,9 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
       throw new RopError('wake_up_timeout');
     }
   };
+  const card = (d: DeviceState): void => {
+    if (!d.sdCard) throw new RopError('cmd_not_support');
+  };
   const battery = (d: DeviceState): void => {
     if (d.seed.family !== 'battery') throw new RopError('cmd_not_support');
   };
@@ -193,6 +196,7 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     const month = queryInt(req, 'month', 1, 12);
     const d = device(uid);
     checkChannel(d, channel);
+    card(d);
     reach(d);
     const items = calendarDays(d.recordings, channel, year, month).map((date) => ({
       channel,
@@ -214,6 +218,7 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     if (token !== undefined && !cursor) throw new RopError('invalid_parameter');
     const d = device(uid);
     checkChannel(d, channel);
+    card(d);
     reach(d);
     res.json(
       200,
@@ -228,6 +233,7 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     const fileName = stringField(body, 'fileName', 1, 255);
     const d = device(uid);
     checkChannel(d, channel);
+    card(d);
     reach(d);
     if (!d.recordings.some((r) => r.channel === channel && r.fileName === fileName)) {
       throw new RopError('invalid_filename');
@@ -321,6 +327,25 @@ function registerReolinkControl({ state, server }: ReolinkRouteConfig): void {
       d.battery.chargeStatus = chargeStatus as ChargeStatus;
     }
     res.json(200, state.viewOf(d));
+  });
+
+  // A camera whose card was taken out, for the "no storage" path.
+  server.route('POST', '/_sim/devices/:id/sdcard', (req, res) => {
+    const d = knownDevice(state, req.params.id);
+    const { present } = controlBody(req);
+    if (typeof present !== 'boolean') throw new SimControlError(400, 'present must be a boolean');
+    d.sdCard = present;
+    res.json(200, { uid: d.seed.uid, sdCard: d.sdCard });
+  });
+
+  // A file the card overwrote since it was listed: its play-session answers invalid_filename.
+  server.route('POST', '/_sim/devices/:id/recordings/delete', (req, res) => {
+    const d = knownDevice(state, req.params.id);
+    const { fileName } = controlBody(req);
+    if (typeof fileName !== 'string') throw new SimControlError(400, 'fileName must be a string');
+    const before = d.recordings.length;
+    d.recordings = d.recordings.filter((r) => r.fileName !== fileName);
+    res.json(200, { deleted: before - d.recordings.length });
   });
 
   server.route('GET', '/_sim/deliveries', (_req, res) => {

@@ -49,6 +49,12 @@ export interface DeviceState {
   online: boolean;
   /** A sleeping battery camera fails its next command with wake_up_timeout, then is awake. */
   asleep: boolean;
+  /**
+   * Whether a micro SD card is in: the seed's feature table says playback (and so the records
+   * calendar and list) needs one. Without it the records endpoints answer cmd_not_support
+   * (vendor-facts 4.9 symbols; which symbol the server picks is not documented [I]).
+   */
+  sdCard: boolean;
   pir?: PirConfig;
   battery?: BatteryState;
   ptz: PtzState | null;
@@ -153,6 +159,7 @@ export class ReolinkState {
         alarmEnabled: seed.alarmEnabled,
         online: seed.online,
         asleep: false,
+        sdCard: true,
         pir: seed.pir ? { ...seed.pir } : undefined,
         battery: seed.battery ? { ...seed.battery } : undefined,
         ptz: seed.ptz

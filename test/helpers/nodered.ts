@@ -20,6 +20,7 @@ const TYPES = [
   'camhub-snapshot',
   'camhub-ptz',
   'camhub-stream',
+  'camhub-recordings',
 ] as const;
 
 let httpNodeApp: http.RequestListener | undefined;
