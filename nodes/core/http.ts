@@ -153,6 +153,141 @@ export class HttpClient {
     return (await this.flights.run(key, () => this.withRetries(req))) as HttpResponse<T>;
   }
 
+  /**
+   * A file download that never holds more than `maxBytes`: the body is streamed and the
+   * request aborted as soon as it passes the cap (or announces more in Content-Length), so a
+   * huge or endless file costs at most the cap. `timeoutMs` is a deadline for the whole
+   * transfer, not only for the first byte, so a trickling server cannot hold a msg forever.
+   * One re-login on an auth error, as request() does; no other retries (files are large).
+   */
+  async download(
+    req: Omit<HttpRequest, 'expect' | 'coalesce'>,
+    maxBytes: number,
+  ): Promise<HttpResponse<Buffer>> {
+    this.assertOpen();
+    const label = req.label ?? `${req.method} ${new URL(this.resolveUrl(req)).pathname}`;
+    const isAuth = this.opts.isAuthError ?? ((r: RawReply) => r.status === 401 || r.status === 403);
+    for (let attempt = 0; ; attempt++) {
+      const generation = this.authGeneration;
+      const reply = await this.sendCapped(req, maxBytes, label);
+      if (req.auth !== false && isAuth(reply) && attempt === 0 && this.opts.auth?.refresh) {
+        await this.reauthenticate(generation);
+        continue;
+      }
+      if (reply.status === 429) {
+        throw (
+          this.opts.mapError?.(reply, req as HttpRequest) ??
+          errors.rateLimited(this.opts.vendor, parseRetryAfter(reply.headers['retry-after']))
+        );
+      }
+      // A file host's 404, or a presigned link's 403, means the file is gone or the link ran
+      // out; the vendor's API error shapes do not apply to it.
+      const gone =
+        reply.status === 404 ||
+        reply.status === 410 ||
+        (reply.status === 403 && req.auth === false);
+      if (reply.status >= 400 && !gone) {
+        const mapped = this.opts.mapError?.(reply, req as HttpRequest);
+        if (mapped) throw mapped;
+      }
+      if (reply.status >= 400) {
+        throw new CamhubError(
+          req.auth !== false && isAuth(reply) ? 'AUTH_FAILED' : 'CLOUD_ERROR',
+          `${label}: the ${this.opts.vendor} cloud refused the download (HTTP ${reply.status}). ` +
+            (gone
+              ? 'The file is gone or its link expired; list the recordings again.'
+              : 'Try again later.'),
+          { status: reply.status },
+        );
+      }
+      return { status: reply.status, headers: reply.headers, data: reply.body };
+    }
+  }
+
+  private async sendCapped(
+    req: Omit<HttpRequest, 'expect' | 'coalesce'>,
+    maxBytes: number,
+    label: string,
+  ): Promise<RawReply> {
+    const headers: Record<string, string> = { Accept: '*/*' };
+    if (req.auth !== false && this.opts.auth)
+      Object.assign(headers, await this.opts.auth.headers());
+    Object.assign(headers, req.headers ?? {});
+    const url = this.resolveUrl(req as HttpRequest);
+    const deadlineMs = req.timeoutMs ?? this.opts.timeoutMs;
+    this.sent++;
+    this.log.debug(`${this.opts.vendor}: ${req.method} ${redactUrl(url)} (download)`);
+    const ac = this.track();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, deadlineMs);
+    const tooLarge = () =>
+      new CamhubError(
+        'INVALID_INPUT',
+        `${label}: the file is larger than the limit of ${maxBytes} bytes, so nothing was sent. ` +
+          "Raise the node's max. bytes (maxBytes) to fetch files this large, or play it instead.",
+      );
+    try {
+      const res = await this.axios.request<NodeJS.ReadableStream>({
+        url,
+        method: req.method as Method,
+        headers,
+        responseType: 'stream',
+        signal: ac.signal,
+        timeout: deadlineMs,
+        ...(req.maxRedirects !== undefined ? { maxRedirects: req.maxRedirects } : {}),
+      });
+      const flat: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers ?? {})) {
+        if (v !== undefined && v !== null) flat[k.toLowerCase()] = String(v);
+      }
+      const stream = res.data as NodeJS.ReadableStream & { destroy(): void };
+      // Error bodies are read too, but only a little of them: enough for the vendor's message.
+      const cap = res.status >= 300 ? 64 * 1024 : maxBytes;
+      const announced = Number(flat['content-length']);
+      if (res.status < 300 && Number.isFinite(announced) && announced > maxBytes) {
+        stream.destroy();
+        throw tooLarge();
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > cap) {
+            stream.destroy();
+            if (res.status < 300) reject(tooLarge());
+            else resolve();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        stream.on('end', () => resolve());
+        stream.on('error', (err) => reject(err));
+      });
+      const body = Buffer.concat(chunks);
+      return { status: res.status, headers: flat, body, json: tryJson(body) };
+    } catch (err) {
+      if (err instanceof CamhubError) throw err;
+      if (timedOut) {
+        throw new CamhubError(
+          'TIMEOUT',
+          `${label}: the download from the ${this.opts.vendor} cloud did not finish within ` +
+            `${Math.round(deadlineMs / 1000)} s. Try again; check the network if it keeps happening.`,
+        );
+      }
+      if (err instanceof AbortedError || this.closed) throw this.closedError();
+      if ((err as { name?: string }).name === 'CanceledError' && this.closed)
+        throw this.closedError();
+      throw this.networkError(err, label);
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(ac);
+    }
+  }
+
   /** Aborts everything in flight and frees the sockets. Safe to call twice. */
   close(): void {
     if (this.closed) return;

@@ -17,7 +17,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const STREAM_QUALITIES = ['main', 'sub', 'extern'] as const;
 export type StreamQuality = (typeof STREAM_QUALITIES)[number];
 
-export type StreamProtocol = 'rtsp' | 'rtsps' | 'hls' | 'immis' | 'dash';
+/** `https`: a plain file URL (Arlo's presigned MP4 recordings). */
+export type StreamProtocol = 'rtsp' | 'rtsps' | 'hls' | 'immis' | 'dash' | 'https';
 
 export interface Capabilities {
   arm: boolean;

@@ -3,10 +3,11 @@ import { SimControlError, SimServer } from '../common';
 import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry, SimReply } from '../common';
 import { hmsOk, registerApiRoutes } from './api-routes';
 import { registerAuthRoutes } from './auth-routes';
+import { addLibraryItem, registerLibraryRoutes, resetLibrary } from './library';
 import { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
 import { ArloState } from './state';
-import type { AccountFlags, LibraryItem, Transport } from './state';
+import type { AccountFlags, Transport } from './state';
 
 export * from './devices';
 export { ArloState, FACTORS } from './state';
@@ -27,6 +28,10 @@ export interface ArloSimOptions {
   eventDelayMs?: number;
   snapDelayMs?: number;
   snapshotUrlTtlSec?: number;
+  /** Lifetime of the library's presigned MP4 and thumbnail links. */
+  libraryUrlTtlSec?: number;
+  /** How long after its event a motion clip appears in the library (recording, uploading). */
+  clipDelayMs?: number;
   /** An unopened stream URL dies after this; about 30 s on the real cloud. */
   streamTtlMs?: number;
   mfa?: boolean;
@@ -138,30 +143,24 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       transId: transId(),
       properties: { [property]: true },
     });
-    if (type === 'person' || type === 'vehicle' || type === 'animal') {
-      // Smart notifications label the recording that the motion started.
-      const now = Date.now();
-      const item: LibraryItem = {
-        deviceId: cameraId,
-        name: String(now),
-        utcCreatedDate: now,
-        localCreatedDate: now,
-        reason: 'motionRecord',
-        objCategory: type[0].toUpperCase() + type.slice(1),
-        contentType: 'video/mp4',
-        mediaDurationSecond: 12,
-        presignedContentUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
-        presignedThumbnailUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
-      };
-      state.library.push(item);
-      if (delivered)
-        bus.toUser('library/add', {
-          action: 'add',
-          resource: 'library',
-          transId: transId(),
-          properties: item,
-        });
-    }
+    if (type === 'audio') return { delivered };
+    // Every motion records a clip (vendor-facts 2.9: new recordings reach the library); it is
+    // listed once recorded and uploaded, clipDelayMs later. Smart notifications label it.
+    const now = Date.now();
+    const smart = type === 'person' || type === 'vehicle' || type === 'animal';
+    const item = addLibraryItem(state, {
+      cameraId,
+      at: now,
+      objCategory: smart ? type[0].toUpperCase() + type.slice(1) : undefined,
+      extras: options.clipDelayMs ? { readyAtMs: now + options.clipDelayMs } : undefined,
+    });
+    if (smart && delivered)
+      bus.toUser('library/add', {
+        action: 'add',
+        resource: 'library',
+        transId: transId(),
+        properties: item,
+      });
     return { delivered };
   };
 
@@ -205,6 +204,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       },
       reset: () => {
         state.reset();
+        resetLibrary(state);
         bus.drop();
         auth.reset();
       },
@@ -308,6 +308,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
   );
 
   registerAuthRoutes(auth, state);
+  registerLibraryRoutes({ server, state, urlTtlSec: options.libraryUrlTtlSec ?? 3600 });
   registerApiRoutes({
     server,
     state,
@@ -315,6 +316,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
     eventDelayMs: options.eventDelayMs ?? 20,
     snapDelayMs: options.snapDelayMs ?? 60,
     snapshotUrlTtlSec: options.snapshotUrlTtlSec ?? 600,
+    libraryUrlTtlSec: options.libraryUrlTtlSec ?? 3600,
     streamTtlMs: options.streamTtlMs ?? 30_000,
     rtspHost: '127.0.0.1',
     rtspPort: 443,

@@ -5,6 +5,7 @@ import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
 import type { SecretStore } from '../../core/provider';
 import type {
+  ArloLibraryItem,
   ArloSessionInfo,
   ArloStored,
   HmsErrorData,
@@ -393,6 +394,23 @@ export class ArloClient {
     });
     const body = res.data;
     return (body && typeof body === 'object' && 'success' in body ? body.data : body) as T;
+  }
+
+  /**
+   * The recordings library between two days, inclusive (`YYYYMMDD`): vendor-facts 2.9,
+   * `POST /hmsweb/users/library {dateFrom, dateTo}`. Items carry presigned MP4 and thumbnail
+   * links that expire, so callers read the library again rather than keep them.
+   */
+  async library(dateFrom: string, dateTo: string, label?: string): Promise<ArloLibraryItem[]> {
+    const items = await this.hms<ArloLibraryItem[]>({
+      method: 'POST',
+      path: '/hmsweb/users/library',
+      body: { dateFrom, dateTo },
+      idempotent: true,
+      coalesce: true,
+      label: label ?? 'Reading the Arlo library',
+    });
+    return Array.isArray(items) ? items.filter((i) => i && typeof i === 'object') : [];
   }
 
   async logout(): Promise<void> {

@@ -17,7 +17,10 @@ import type {
   StreamInfo,
   StreamQuality,
 } from '../../core/provider';
+import type { EventClipRef, Recording, RecordingFile, RecordingRange } from '../../core/recordings';
+import { splitRecordingId } from '../../core/recordings';
 import { ArloClient, USER_AGENT } from './client';
+import * as rec from './recordings';
 import { ArloEventStream, type StreamTarget } from './stream';
 import type {
   ArloDevice,
@@ -159,6 +162,8 @@ export class ArloProvider extends BaseProvider {
             streamProtocols: ['rtsps'],
             streamQualities: ['main'],
             battery: BATTERY_MODELS.test(model),
+            // The cloud library keeps every camera's clips (vendor-facts 2.9).
+            recordings: true,
           },
         };
       });
@@ -488,6 +493,50 @@ export class ArloProvider extends BaseProvider {
       eventId: `${base}:${type}`,
       raw: p,
     }));
+  }
+
+  // ---- recordings (the cloud library) ------------------------------------------------------
+
+  async listRecordings(cameraId: string, range: RecordingRange): Promise<Recording[]> {
+    return this.track(async () =>
+      rec.listRecordings(this.client, await this.getCamera(cameraId), range),
+    );
+  }
+
+  async playRecording(recordingId: string): Promise<StreamInfo> {
+    return this.track(async () => {
+      const cam = await this.getCamera(splitRecordingId(recordingId).cameraId);
+      return rec.play(this.client, cam, recordingId);
+    });
+  }
+
+  async downloadRecording(
+    recordingId: string,
+    options: { maxBytes: number },
+  ): Promise<RecordingFile> {
+    return this.track(async () => {
+      const cam = await this.getCamera(splitRecordingId(recordingId).cameraId);
+      return rec.download(
+        this.client,
+        this.client.api,
+        cam,
+        recordingId,
+        options.maxBytes,
+        this.commandTimeoutMs,
+      );
+    });
+  }
+
+  async eventRecording(cameraId: string, ref: EventClipRef): Promise<Recording> {
+    return this.track(async () =>
+      rec.forEvent(
+        this.client,
+        await this.getCamera(cameraId),
+        ref,
+        this.commandTimeoutMs,
+        () => this.closed,
+      ),
+    );
   }
 
   // ---- modes --------------------------------------------------------------------------------

@@ -94,3 +94,18 @@ export interface ArloStored {
   userId?: string;
   expiresAt?: number;
 }
+
+/** One recording of the library (vendor-facts 2.9). */
+export interface ArloLibraryItem {
+  deviceId?: string;
+  name?: string;
+  /** Epoch ms. */
+  utcCreatedDate?: number;
+  localCreatedDate?: number;
+  reason?: string;
+  objCategory?: string;
+  contentType?: string;
+  mediaDurationSecond?: number;
+  presignedContentUrl?: string;
+  presignedThumbnailUrl?: string;
+}
