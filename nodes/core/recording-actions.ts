@@ -91,7 +91,12 @@ export async function runRecordings(
     }
     case 'play':
     case 'download': {
-      if (req.action === 'download' && !provider.downloadRecording) {
+      // An event's clip on a cloud that only has files (Blink) is the file.
+      const action =
+        'event' in req && req.action === 'play' && !provider.playRecording
+          ? 'download'
+          : req.action;
+      if (action === 'download' && !provider.downloadRecording) {
         throw unsupported(
           provider,
           'download recordings, it only streams them',
@@ -117,7 +122,7 @@ export async function runRecordings(
       }
       const { cameraId: recCamera } = splitRecordingId(id);
       const camera = await cameraOf(provider, recCamera);
-      if (req.action === 'play') {
+      if (action === 'play') {
         if (!provider.playRecording) {
           throw unsupported(provider, 'play recordings', 'use "download" for the file.');
         }
