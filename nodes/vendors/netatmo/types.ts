@@ -76,6 +76,10 @@ export interface NetatmoEvent {
   message?: string;
   person_id?: string;
   subevents?: NetatmoSubEvent[];
+  /** The event's video on the camera's SD card (vendor-facts 3.8). */
+  video_id?: string;
+  video_status?: 'available' | 'deleted' | 'recording' | string;
+  snapshot?: { url?: string };
 }
 
 export interface GetEvents {
