@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { CamhubError, toCamhubError } from '../core/errors';
+import { serverUrlProblem } from '../core/settings';
 import type { CameraProvider, VendorConfigField } from '../core/provider';
 import { findVendor } from '../vendors';
 import { nodeLogger } from './red';
@@ -9,6 +10,8 @@ import { mountWebhookRoute, registerWebhook, unregisterWebhook } from './webhook
 
 export interface AccountNodeDef extends NodeDef {
   baseUrl?: string;
+  /** Arlo's second (auth) host. */
+  authUrl?: string;
   timeout?: string | number;
 }
 
@@ -30,6 +33,15 @@ export interface AccountTypeOptions {
   type: string;
   /** Declared even while the vendor module is absent, so saved credentials are not dropped. */
   credentials: Record<string, VendorConfigField>;
+}
+
+/** The first server URL of the account that cannot be used, in words. */
+function urlProblem(config: AccountNodeDef, baseUrl: string): string | undefined {
+  const authUrl = typeof config.authUrl === 'string' ? config.authUrl.trim() : '';
+  return (
+    (baseUrl ? serverUrlProblem(baseUrl, 'server URL') : undefined) ??
+    (authUrl ? serverUrlProblem(authUrl, 'auth server URL') : undefined)
+  );
 }
 
 /** Live account nodes, for the admin endpoints. */
@@ -54,6 +66,9 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
         'NOT_CONFIGURED',
         `${opts.label} accounts are not supported by this version of camhub yet. Use another account.`,
       );
+    } else if (urlProblem(config, this.baseUrl)) {
+      this.failure = new CamhubError('NOT_CONFIGURED', urlProblem(config, this.baseUrl)!);
+      this.error(this.failure.message);
     } else {
       try {
         const creds: Record<string, string> = {};

@@ -2,6 +2,7 @@ import type { NodeAPI } from 'node-red';
 import { CamhubError, toCamhubError } from '../core/errors';
 import { silentLogger } from '../core/log';
 import { redact } from '../core/redact';
+import { serverUrlProblem } from '../core/settings';
 import type { CameraInfo, CameraProvider, SecretStore } from '../core/provider';
 import { findVendor, VENDORS } from '../vendors';
 import { accounts } from './account';
@@ -100,7 +101,11 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     const state = account?.provider?.state ?? { state: 'idle' as const };
     res.json({
       success: true,
-      data: { ...state, message: 'message' in state ? redact(state.message) : undefined },
+      data: {
+        ...state,
+        message: 'message' in state ? redact(state.message) : undefined,
+        delivery: account?.provider?.eventDelivery,
+      },
     });
   });
 
@@ -178,6 +183,15 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     const typedConfig = (body.config ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(typedConfig)) {
       if (k !== 'baseUrl' && ['string', 'number', 'boolean'].includes(typeof v)) config[k] = v;
+    }
+    const urlProblem =
+      serverUrlProblem(baseUrl, 'server URL') ??
+      (typeof config.authUrl === 'string' && config.authUrl
+        ? serverUrlProblem(config.authUrl, 'auth server URL')
+        : undefined);
+    if (urlProblem) {
+      fail(res, new CamhubError('NOT_CONFIGURED', urlProblem));
+      return;
     }
     const deployed = typeof body.id === 'string' ? accounts.get(body.id) : undefined;
     const sameSettings =

@@ -61,6 +61,15 @@ export function accountStatus(RED: NodeAPI, state: ConnectionState): NodeStatus 
       };
     case 'error':
       return { fill: 'red', shape: 'ring', text: t(RED, 'status.error') };
+    case 'connected':
+      // Errors replace the whole state, so a quiet part never hides them.
+      return state.quiet?.length
+        ? {
+            fill: 'yellow',
+            shape: 'dot',
+            text: t(RED, 'status.quiet', { names: state.quiet.join(', ') }),
+          }
+        : undefined;
     default:
       return undefined;
   }

@@ -70,10 +70,24 @@ export abstract class BaseProvider implements CameraProvider {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** The "connected" state; a provider adds what is degraded while connected (Arlo: quiet bases). */
+  protected connectedState(): ConnectionState {
+    return { state: 'connected' };
+  }
+
   protected setState(next: ConnectionState): void {
     const same = JSON.stringify(next) === JSON.stringify(this.current);
+    const was = this.current.state;
     this.current = next;
     if (same) return;
+    // Besides the status dots, a login that needs the user is said once in the log.
+    if (next.state === 'authFailed' && was !== 'authFailed') {
+      this.log.warn(`${this.vendorLabel} refused the login: ${next.message}`);
+    } else if (next.state === 'waiting2fa' && was !== 'waiting2fa') {
+      this.log.warn(
+        `${this.vendorLabel} waits for a two-step verification code: sign in from the account node.`,
+      );
+    }
     for (const l of [...this.stateListeners]) {
       try {
         l(next);
@@ -90,7 +104,7 @@ export abstract class BaseProvider implements CameraProvider {
   protected async track<T>(fn: () => Promise<T>): Promise<T> {
     try {
       const out = await fn();
-      if (this.current.state !== 'connected' && !this.closed) this.setState({ state: 'connected' });
+      if (this.current.state !== 'connected' && !this.closed) this.setState(this.connectedState());
       return out;
     } catch (err) {
       const e = toCamhubError(err);

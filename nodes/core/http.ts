@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import { AbortedError, SingleFlight, backoffDelay, parseRetryAfter, sleep } from './async';
 import { CamhubError, errors } from './errors';
@@ -34,7 +35,24 @@ export interface HttpRequest {
   label?: string;
   /** 0 hands a 3xx back to the caller, for logins that read the Location themselves. */
   maxRedirects?: number;
+  /**
+   * The largest reply body accepted, in bytes; defaults per `expect` (MAX_REPLY_BYTES). Give a
+   * larger one for a video download, never an unbounded one.
+   */
+  maxBytes?: number;
 }
+
+/**
+ * Default size caps per kind of reply. A camera API answers JSON in kilobytes and a snapshot in
+ * a few megabytes; anything far larger is a fault, and is refused before it fills the memory.
+ */
+export const MAX_REPLY_BYTES: Record<NonNullable<HttpRequest['expect']>, number> = {
+  json: 8 * 1024 * 1024,
+  /** Login pages, HLS playlists. */
+  text: 2 * 1024 * 1024,
+  /** Snapshots and thumbnails. */
+  buffer: 32 * 1024 * 1024,
+};
 
 export interface HttpResponse<T = unknown> {
   status: number;
@@ -65,6 +83,8 @@ export interface HttpClientOptions {
   vendor: string;
   baseUrl: string;
   timeoutMs?: number;
+  /** Per-kind size caps replacing MAX_REPLY_BYTES for this client. */
+  maxBytes?: Partial<Record<NonNullable<HttpRequest['expect']>, number>>;
   /** Retries after a 5xx or network error, idempotent requests only. */
   maxRetries?: number;
   backoffBaseMs?: number;
@@ -90,6 +110,9 @@ const DEFAULTS = {
   maxRetryAfterMs: 60_000,
 };
 
+/** vendorCode of the error for a reply over its size cap, so callers can say it their way. */
+export const TOO_LARGE = 'reply_too_large';
+
 /** Network failures where the request certainly never reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -114,7 +137,7 @@ export class HttpClient {
    * would carry one listener per concurrent request (Node warns past ten).
    */
   private readonly pending = new Set<AbortController>();
-  private readonly flights = new SingleFlight<HttpResponse>();
+  private readonly flights: SingleFlight<HttpResponse>;
   private readonly refreshFlight = new SingleFlight<void>();
   /** Bumped by every re-login: a 401 to a request sent before it needs no new login. */
   private authGeneration = 0;
@@ -126,6 +149,11 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.opts = { ...DEFAULTS, ...stripUndefined(options) } as HttpClient['opts'];
     this.log = options.log ?? silentLogger;
+    // Joining a GET is pointless once it has outlived every deadline and wait it could have.
+    const o = this.opts;
+    this.flights = new SingleFlight<HttpResponse>(
+      o.timeoutMs * (o.maxRetries + 1) + o.backoffMaxMs * o.maxRetries + o.maxRetryAfterMs,
+    );
     this.axios = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
@@ -154,137 +182,44 @@ export class HttpClient {
   }
 
   /**
-   * A file download that never holds more than `maxBytes`: the body is streamed and the
-   * request aborted as soon as it passes the cap (or announces more in Content-Length), so a
-   * huge or endless file costs at most the cap. `timeoutMs` is a deadline for the whole
-   * transfer, not only for the first byte, so a trickling server cannot hold a msg forever.
-   * One re-login on an auth error, as request() does; no other retries (files are large).
+   * A file download: the reply is read with the request's own size cap and deadline (a huge
+   * or trickling file costs at most `maxBytes` and `timeoutMs`), then said in a file's words:
+   * over the cap is the caller's limit (INVALID_INPUT), a 404 or a refused presigned link
+   * means the file is gone. Never retried: files are large, and a slow one would only repeat.
    */
   async download(
-    req: Omit<HttpRequest, 'expect' | 'coalesce'>,
+    req: Omit<HttpRequest, 'expect' | 'coalesce' | 'maxBytes'>,
     maxBytes: number,
   ): Promise<HttpResponse<Buffer>> {
-    this.assertOpen();
     const label = req.label ?? `${req.method} ${new URL(this.resolveUrl(req)).pathname}`;
-    const isAuth = this.opts.isAuthError ?? ((r: RawReply) => r.status === 401 || r.status === 403);
-    for (let attempt = 0; ; attempt++) {
-      const generation = this.authGeneration;
-      const reply = await this.sendCapped(req, maxBytes, label);
-      if (req.auth !== false && isAuth(reply) && attempt === 0 && this.opts.auth?.refresh) {
-        await this.reauthenticate(generation);
-        continue;
-      }
-      if (reply.status === 429) {
-        throw (
-          this.opts.mapError?.(reply, req as HttpRequest) ??
-          errors.rateLimited(this.opts.vendor, parseRetryAfter(reply.headers['retry-after']))
-        );
-      }
-      // A file host's 404, or a presigned link's 403, means the file is gone or the link ran
-      // out; the vendor's API error shapes do not apply to it.
-      const gone =
-        reply.status === 404 ||
-        reply.status === 410 ||
-        (reply.status === 403 && req.auth === false);
-      if (reply.status >= 400 && !gone) {
-        const mapped = this.opts.mapError?.(reply, req as HttpRequest);
-        if (mapped) throw mapped;
-      }
-      if (reply.status >= 400) {
-        throw new CamhubError(
-          req.auth !== false && isAuth(reply) ? 'AUTH_FAILED' : 'CLOUD_ERROR',
-          `${label}: the ${this.opts.vendor} cloud refused the download (HTTP ${reply.status}). ` +
-            (gone
-              ? 'The file is gone or its link expired; list the recordings again.'
-              : 'Try again later.'),
-          { status: reply.status },
-        );
-      }
-      return { status: reply.status, headers: reply.headers, data: reply.body };
-    }
-  }
-
-  private async sendCapped(
-    req: Omit<HttpRequest, 'expect' | 'coalesce'>,
-    maxBytes: number,
-    label: string,
-  ): Promise<RawReply> {
-    const headers: Record<string, string> = { Accept: '*/*' };
-    if (req.auth !== false && this.opts.auth)
-      Object.assign(headers, await this.opts.auth.headers());
-    Object.assign(headers, req.headers ?? {});
-    const url = this.resolveUrl(req as HttpRequest);
-    const deadlineMs = req.timeoutMs ?? this.opts.timeoutMs;
-    this.sent++;
-    this.log.debug(`${this.opts.vendor}: ${req.method} ${redactUrl(url)} (download)`);
-    const ac = this.track();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, deadlineMs);
-    const tooLarge = () =>
-      new CamhubError(
-        'INVALID_INPUT',
-        `${label}: the file is larger than the limit of ${maxBytes} bytes, so nothing was sent. ` +
-          "Raise the node's max. bytes (maxBytes) to fetch files this large, or play it instead.",
-      );
     try {
-      const res = await this.axios.request<NodeJS.ReadableStream>({
-        url,
-        method: req.method as Method,
-        headers,
-        responseType: 'stream',
-        signal: ac.signal,
-        timeout: deadlineMs,
-        ...(req.maxRedirects !== undefined ? { maxRedirects: req.maxRedirects } : {}),
+      return await this.request<Buffer>({
+        ...req,
+        expect: 'buffer',
+        coalesce: false,
+        idempotent: false,
+        maxBytes,
       });
-      const flat: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers ?? {})) {
-        if (v !== undefined && v !== null) flat[k.toLowerCase()] = String(v);
-      }
-      const stream = res.data as NodeJS.ReadableStream & { destroy(): void };
-      // Error bodies are read too, but only a little of them: enough for the vendor's message.
-      const cap = res.status >= 300 ? 64 * 1024 : maxBytes;
-      const announced = Number(flat['content-length']);
-      if (res.status < 300 && Number.isFinite(announced) && announced > maxBytes) {
-        stream.destroy();
-        throw tooLarge();
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      await new Promise<void>((resolve, reject) => {
-        stream.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > cap) {
-            stream.destroy();
-            if (res.status < 300) reject(tooLarge());
-            else resolve();
-            return;
-          }
-          chunks.push(chunk);
-        });
-        stream.on('end', () => resolve());
-        stream.on('error', (err) => reject(err));
-      });
-      const body = Buffer.concat(chunks);
-      return { status: res.status, headers: flat, body, json: tryJson(body) };
     } catch (err) {
-      if (err instanceof CamhubError) throw err;
-      if (timedOut) {
+      if (!(err instanceof CamhubError)) throw err;
+      if (err.vendorCode === TOO_LARGE) {
         throw new CamhubError(
-          'TIMEOUT',
-          `${label}: the download from the ${this.opts.vendor} cloud did not finish within ` +
-            `${Math.round(deadlineMs / 1000)} s. Try again; check the network if it keeps happening.`,
+          'INVALID_INPUT',
+          `${label}: the file is larger than the limit of ${maxBytes} bytes, so nothing was sent. ` +
+            "Raise the node's max. bytes (maxBytes) to fetch files this large, or play it instead.",
         );
       }
-      if (err instanceof AbortedError || this.closed) throw this.closedError();
-      if ((err as { name?: string }).name === 'CanceledError' && this.closed)
-        throw this.closedError();
-      throw this.networkError(err, label);
-    } finally {
-      clearTimeout(timer);
-      this.pending.delete(ac);
+      const gone =
+        err.status === 404 || err.status === 410 || (err.status === 403 && req.auth === false);
+      if (gone) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${label}: the ${this.opts.vendor} cloud refused the download (HTTP ${err.status}). ` +
+            'The file is gone or its link expired; list the recordings again.',
+          { status: err.status },
+        );
+      }
+      throw err;
     }
   }
 
@@ -330,16 +265,18 @@ export class HttpClient {
       let reply: RawReply;
       const generation = this.authGeneration;
       try {
-        reply = await this.send(req);
+        reply = await this.send(req, label);
       } catch (err) {
         if (err instanceof AbortedError || this.closed) throw this.closedError();
+        // A reply over its size cap: a second try would only read it again.
+        if (err instanceof CamhubError) throw err;
         const code = (err as AxiosError).code ?? '';
         const notSent = NOT_SENT_CODES.has(code);
         if ((idempotent || notSent) && failures < this.opts.maxRetries) {
           await this.pause(this.backoff(failures++));
           continue;
         }
-        throw this.networkError(err, label);
+        throw this.networkError(err, label, req);
       }
 
       if (reply.status === 429) {
@@ -440,7 +377,7 @@ export class HttpClient {
     return reply.json;
   }
 
-  private async send(req: HttpRequest): Promise<RawReply> {
+  private async send(req: HttpRequest, label: string): Promise<RawReply> {
     const headers: Record<string, string> = { Accept: 'application/json, image/*;q=0.9' };
     if (req.auth !== false && this.opts.auth)
       Object.assign(headers, await this.opts.auth.headers());
@@ -457,26 +394,72 @@ export class HttpClient {
     this.sent++;
     this.log.debug(`${this.opts.vendor}: ${req.method} ${redactUrl(url)}`);
     const ac = this.track();
-    let res;
+    const deadlineMs = this.deadlineMs(req);
+    const maxBytes = this.maxBytes(req);
+    // The socket timeout only notices silence; this one ends the whole exchange, so a server
+    // sending a byte every few seconds cannot hold a request (and every request queued behind
+    // it) for longer than the account's timeout.
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, deadlineMs);
     try {
-      res = await this.axios.request<ArrayBuffer>({
+      const res = await this.axios.request<Readable>({
         url,
         method: req.method as Method,
         headers,
         data,
-        timeout: req.timeoutMs ?? this.opts.timeoutMs,
+        timeout: deadlineMs,
         signal: ac.signal,
+        responseType: 'stream',
         ...(req.maxRedirects !== undefined ? { maxRedirects: req.maxRedirects } : {}),
       });
+      const flatHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers ?? {})) {
+        if (v !== undefined && v !== null) flatHeaders[k.toLowerCase()] = String(v);
+      }
+      const declared = Number(flatHeaders['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.data.destroy();
+        throw this.tooLarge(label, res.status, declared, maxBytes);
+      }
+      const body = await readCapped(res.data, maxBytes, ac.signal, () =>
+        this.tooLarge(label, res.status, undefined, maxBytes),
+      );
+      return { status: res.status, headers: flatHeaders, body, json: tryJson(body) };
+    } catch (err) {
+      if (timedOut) throw Object.assign(new Error('deadline'), { code: 'ETIMEDOUT' });
+      throw err;
     } finally {
+      clearTimeout(deadline);
       this.pending.delete(ac);
     }
-    const body = Buffer.from(res.data ?? []);
-    const flatHeaders: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers ?? {})) {
-      if (v !== undefined && v !== null) flatHeaders[k.toLowerCase()] = String(v);
-    }
-    return { status: res.status, headers: flatHeaders, body, json: tryJson(body) };
+  }
+
+  private deadlineMs(req: HttpRequest): number {
+    return req.timeoutMs ?? this.opts.timeoutMs;
+  }
+
+  private maxBytes(req: HttpRequest): number {
+    const expect = req.expect ?? 'json';
+    return req.maxBytes ?? this.opts.maxBytes?.[expect] ?? MAX_REPLY_BYTES[expect];
+  }
+
+  private tooLarge(
+    label: string,
+    status: number,
+    declared: number | undefined,
+    max: number,
+  ): CamhubError {
+    const size = declared === undefined ? 'more than' : `${formatBytes(declared)}, over`;
+    return new CamhubError(
+      'CLOUD_ERROR',
+      `${label}: the ${this.opts.vendor} cloud sent a reply too large to accept ` +
+        `(${size} the limit of ${formatBytes(max)}); it was not read. ` +
+        'It is probably a fault of the cloud; try again later.',
+      { status, vendorCode: TOO_LARGE },
+    );
   }
 
   private backoff(attempt: number): number {
@@ -507,15 +490,16 @@ export class HttpClient {
     );
   }
 
-  private networkError(err: unknown, label: string): CamhubError {
+  private networkError(err: unknown, label: string, req: HttpRequest): CamhubError {
     const e = err as AxiosError;
     const secrets = this.opts.secrets?.() ?? [];
     const detail = redact(e.code ?? e.message ?? String(err), secrets);
     if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '')) {
       return new CamhubError(
         'TIMEOUT',
-        `${label}: the ${this.opts.vendor} cloud did not answer within ` +
-          `${Math.round(this.opts.timeoutMs / 1000)} s. Check that it is reachable; the next msg retries.`,
+        `${label}: the ${this.opts.vendor} cloud did not answer in full within ` +
+          `${Math.max(1, Math.round(this.deadlineMs(req) / 1000))} s. ` +
+          'Check that it is reachable; the next msg retries.',
       );
     }
     return new CamhubError(
@@ -525,6 +509,49 @@ export class HttpClient {
       { notExecuted: NOT_SENT_CODES.has(e.code ?? '') },
     );
   }
+}
+
+/**
+ * Reads a reply body up to `max` bytes. Past it the stream is destroyed at once, so an endless
+ * body costs at most `max` bytes of memory.
+ */
+function readCapped(
+  stream: Readable,
+  max: number,
+  signal: AbortSignal,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err?: Error) => {
+      signal.removeEventListener('abort', onAbort);
+      stream.off('data', onData);
+      if (err) {
+        stream.destroy();
+        reject(err);
+      } else {
+        resolve(Buffer.concat(chunks, size));
+      }
+    };
+    const onAbort = () => finish(new AbortedError());
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', onData);
+    stream.once('end', () => finish());
+    stream.once('error', (err: Error) => finish(err));
+  });
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round(n / (1024 * 1024))} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} bytes`;
 }
 
 function tryJson(body: Buffer): unknown {

@@ -121,7 +121,8 @@ export type EventListener = (event: CameraEvent) => void;
 export type ConnectionState =
   | { state: 'idle' }
   | { state: 'connecting' }
-  | { state: 'connected' }
+  /** `quiet`: parts of the account (Arlo base stations) that stopped sending, by name. */
+  | { state: 'connected'; quiet?: string[] }
   | { state: 'waiting2fa' }
   | { state: 'rateLimited'; until: number }
   | { state: 'authFailed'; message: string }
@@ -168,6 +169,8 @@ export interface CameraProvider {
 
   onStateChange(listener: (state: ConnectionState) => void): () => void;
   readonly state: ConnectionState;
+  /** For clouds that push or poll: how events arrive now (shown in the account's dialog). */
+  readonly eventDelivery?: 'webhook' | 'polling';
 
   /**
    * Recordings, where the cloud keeps them; `capabilities.recordings` says which cameras.

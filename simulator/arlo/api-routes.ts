@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { renderSnapshot } from '../common';
-import type { SimRequest, SimResponse, SimServer } from '../common';
+import type { SimHandler, SimRequest, SimResponse, SimServer } from '../common';
 import type { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
 import { libraryListing } from './library';
@@ -64,9 +64,42 @@ export function allowedTopics(seed: ArloDeviceSeed, hubless: boolean): string[] 
   }
 }
 
+/**
+ * Cloudflare in front of both Arlo hosts turns away what does not look like the web app (2.1,
+ * 2.10): no browser User-Agent, no Origin/Referer of my.arlo.com. It answers 403 with a text
+ * body, never the API's JSON.
+ */
+export function edgeRefuses(req: SimRequest, extra: readonly string[] = []): boolean {
+  const ua = header(req, 'user-agent') ?? '';
+  if (!/^Mozilla\/5\.0 \(/.test(ua)) return true;
+  if (header(req, 'origin') !== 'https://my.arlo.com') return true;
+  if (!(header(req, 'referer') ?? '').startsWith('https://my.arlo.com')) return true;
+  return extra.some((name) => !header(req, name));
+}
+
+export function edgeForbidden(res: SimResponse): void {
+  res.text(403, 'Unknown error has occurred', 'text/plain');
+}
+
+/** The headers the web app sends on every myapi call (2.2, [pyaarlo:backend.py _headers]). */
+const MYAPI_HEADERS = ['auth-version', 'schemaversion'];
+
 /** Registers the myapi (hmsweb) endpoints the nodes use on the API host. */
 export function registerApiRoutes(cfg: ArloApiConfig): void {
-  const { server, state, bus } = cfg;
+  const { state, bus } = cfg;
+  // Every hmsweb route sits behind the edge; the presigned S3 objects (/_s3/) do not.
+  const server = {
+    get url(): string {
+      return cfg.server.url;
+    },
+    sleep: (ms: number) => cfg.server.sleep(ms),
+    route: (method: string, pattern: string, handler: SimHandler) =>
+      cfg.server.route(method, pattern, (req, res) => {
+        if (!pattern.startsWith('/_s3/') && edgeRefuses(req, MYAPI_HEADERS))
+          return edgeForbidden(res);
+        return handler(req, res);
+      }),
+  };
 
   /** myapi wants the raw token; the auth host's base64 form is not accepted here. */
   const authed = (req: SimRequest, res: SimResponse): boolean => {
@@ -212,17 +245,19 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       for (const id of ids)
         if (state.gateways().some((g) => g.deviceId === id)) state.subscribe(id);
       hmsOk(res);
-      answer(resource, { devices: ids });
+      // publishResponse:false: the base answers about once a minute, or not at all (2.4).
+      if (state.answersSubscription(gw.seed.deviceId)) answer(resource, { devices: ids });
       return;
     }
     if (swallowed(gw.seed.deviceId)) return hmsOk(res);
     if (resource === 'modes') {
-      if (!state.isHubless(gw.seed)) {
+      // 2.5: only Arlo Baby, Go and Q take modes by notify; the rest use the automation API.
+      if (!state.usesV1(gw.seed)) {
         return hmsError(
           res,
           '2210',
           'Unsupported operation.',
-          'This base station uses the automation API for modes.',
+          'This device uses the automation API for modes.',
         );
       }
       if (b.action === 'get') {
@@ -360,19 +395,21 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       return hmsError(res, '2215', 'Invalid mode.', 'mode must be standby, armHome or armAway.');
     }
     state.v3 = { mode, revision: state.v3.revision + 1 };
+    // 2.5: the reply carrying revision N+1 is the confirmation; no stream event is promised
+    // (pyaarlo location.py takes the PUT reply's revision and waits for nothing).
     res.json(200, { properties: { mode }, revision: state.v3.revision });
-    later(() =>
-      bus.toUser('automation/activeMode', {
-        action: 'is',
-        resource: 'automation/activeMode',
-        properties: { locationId: state.location.locationId, mode, revision: state.v3.revision },
-      }),
-    );
   });
 
   server.route('GET', '/hmsweb/automation/v3', (req, res) => {
     if (!v3Location(req, res)) return;
-    res.json(200, { modes: state.v3Modes() });
+    if (state.v3ModeShape === 'unknown') {
+      // A shape no public client documents: the client must still arm with the fixed modes.
+      return res.json(200, { revisions: [{ revision: state.v3.revision, items: 3 }] });
+    }
+    // {properties:{<modeId>:{name}}} as pyaarlo location.py _parse_modes reads it.
+    res.json(200, {
+      properties: Object.fromEntries(state.v3Modes().map((m) => [m.mode, { name: m.name }])),
+    });
   });
 
   server.route('POST', '/hmsweb/users/devices/fullFrameSnapshot', (req, res) => {
@@ -476,11 +513,22 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
     const b = body(req);
     const from = typeof b.dateFrom === 'string' ? b.dateFrom : '00000000';
     const to = typeof b.dateTo === 'string' ? b.dateTo : '99999999';
-    hmsOk(res, libraryListing({ server, state, urlTtlSec: cfg.libraryUrlTtlSec }, from, to));
+    hmsOk(
+      res,
+      libraryListing({ server: cfg.server, state, urlTtlSec: cfg.libraryUrlTtlSec }, from, to),
+    );
   });
 
   server.route('GET', '/hmsweb/client/subscribe', (req, res) => {
-    if (!authed(req, res)) return;
+    const token = header(req, 'authorization');
+    if (!state.session(token)) {
+      // hmsweb answers errors with HTTP 200 and success:false (2.10), the event stream too:
+      // 2015 is "token expired"; the client logs in again and resubscribes.
+      return res.json(200, {
+        success: false,
+        data: { error: '2015', message: 'Your session has expired. Please log in again.' },
+      });
+    }
     const raw = res.raw;
     raw.writeHead(200, {
       'Content-Type': 'text/event-stream',
@@ -488,7 +536,7 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       Connection: 'keep-alive',
     });
     raw.write(`event: message\ndata: ${JSON.stringify({ status: 'connected' })}\n\n`);
-    bus.addSse(raw);
+    bus.addSse(raw, token ?? '');
   });
 
   server.route('PUT', '/hmsweb/logout', (req, res) => {

@@ -33,7 +33,8 @@ export class ArloBus {
   private broker: Aedes | undefined;
   private tcp: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
-  private readonly sse = new Set<ServerResponse>();
+  /** Open SSE responses and the token each was opened with. */
+  private readonly sse = new Map<ServerResponse, string>();
   readonly log: PublishedPacket[] = [];
   mqttUrl = '';
 
@@ -79,9 +80,25 @@ export class ArloBus {
     return xc.some((x) => topic.startsWith(`d/${x}/out/`));
   }
 
-  addSse(res: ServerResponse): void {
-    this.sse.add(res);
+  addSse(res: ServerResponse, token: string): void {
+    this.sse.set(res, token);
     res.on('close', () => this.sse.delete(res));
+  }
+
+  /**
+   * SSE streams whose token no longer holds get hmsweb's `success:false` with error 2015
+   * (token expired, 2.10) and end; the client logs in again and resubscribes.
+   */
+  endExpiredSse(): void {
+    for (const [res, token] of this.sse) {
+      if (this.state.session(token)) continue;
+      const text = JSON.stringify({
+        success: false,
+        data: { error: '2015', message: 'Your session has expired. Please log in again.' },
+      });
+      res.end(`event: message\ndata: ${text}\n\n`);
+      this.sse.delete(res);
+    }
   }
 
   get connections(): { sse: number; mqtt: number } {
@@ -105,7 +122,7 @@ export class ArloBus {
     if (this.log.length > 2000) this.log.shift();
     if (!delivered) return;
     const text = JSON.stringify(packet);
-    for (const res of this.sse) res.write(`event: message\ndata: ${text}\n\n`);
+    for (const res of this.sse.keys()) res.write(`event: message\ndata: ${text}\n\n`);
     this.broker?.publish(
       {
         cmd: 'publish',
@@ -121,7 +138,7 @@ export class ArloBus {
 
   /** Cuts every SSE and MQTT connection, as a cloud-side network blip does. */
   drop(): void {
-    for (const res of this.sse) res.destroy();
+    for (const res of this.sse.keys()) res.destroy();
     this.sse.clear();
     for (const socket of this.sockets) socket.destroy();
   }

@@ -7,11 +7,11 @@ import { addLibraryItem, registerLibraryRoutes, resetLibrary } from './library';
 import { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
 import { ArloState } from './state';
-import type { AccountFlags, Transport } from './state';
+import type { AccountFlags, SubscriptionAnswers, Transport } from './state';
 
 export * from './devices';
 export { ArloState, FACTORS } from './state';
-export type { AccountFlags, FactorType, Transport } from './state';
+export type { AccountFlags, FactorType, SubscriptionAnswers, Transport } from './state';
 export type { PublishedPacket } from './bus';
 
 export interface ArloSimOptions {
@@ -25,6 +25,11 @@ export interface ArloSimOptions {
   tokenTtlSec?: number;
   /** A base station's event subscription lapses this long after the last renewal. */
   subscriptionTtlMs?: number;
+  /**
+   * A base answers its subscription at most this often; about once a minute on the real cloud
+   * (2.4). Change it at run time with `POST /_sim/subscriptions`.
+   */
+  subscriptionAnswerMs?: number;
   eventDelayMs?: number;
   snapDelayMs?: number;
   snapshotUrlTtlSec?: number;
@@ -65,6 +70,8 @@ export interface ArloSim {
   lastOtp(type: 'EMAIL' | 'SMS'): string | undefined;
   approvePush(): number;
   expireTokens(): void;
+  /** How bases answer their subscription: every N ms at most, or never (2.4). */
+  setSubscriptionAnswers(how: SubscriptionAnswers, device?: string): void;
   logoutElsewhere(): void;
   dropStream(): void;
   ignoreNextCommand(gatewayId: string): void;
@@ -97,6 +104,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
     seed: options.devices,
     tokenTtlSec: options.tokenTtlSec ?? 7200,
     subscriptionTtlMs: options.subscriptionTtlMs ?? 60_000,
+    subscriptionAnswerMs: options.subscriptionAnswerMs ?? 60_000,
     flags: {
       mfa: options.mfa ?? false,
       transport: options.transport ?? 'mqtt',
@@ -274,6 +282,27 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       published: bus.log.slice(-50),
     }),
   );
+  // How bases answer their subscription (2.4): `{answerEveryMs}` or `{never:true}`, for one
+  // base (`device`) or all; tests need not wait a minute.
+  c.route('POST', '/_sim/subscriptions', (req, res) => {
+    const b = req.json() as { answerEveryMs?: unknown; never?: unknown; device?: unknown };
+    if (b.device !== undefined && typeof b.device !== 'string')
+      throw new SimControlError(400, 'device must be a base station id');
+    if (b.never !== true && !(typeof b.answerEveryMs === 'number' && b.answerEveryMs >= 0))
+      throw new SimControlError(400, 'give answerEveryMs (a number of ms) or never:true');
+    sim.setSubscriptionAnswers(
+      b.never === true ? 'never' : { everyMs: b.answerEveryMs as number },
+      b.device as string | undefined,
+    );
+    res.json(200, { ok: true });
+  });
+  c.route('POST', '/_sim/v3/mode-shape', (req, res) => {
+    const b = req.json() as { shape?: unknown };
+    if (b.shape !== 'properties' && b.shape !== 'unknown')
+      throw new SimControlError(400, 'shape must be properties or unknown');
+    state.v3ModeShape = b.shape;
+    res.json(200, { ok: true });
+  });
   c.route('POST', '/_sim/devices/:id/ignore-next', (req, res) => {
     sim.ignoreNextCommand(req.params.id);
     res.json(200, { ok: true });
@@ -356,7 +385,18 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       }
       return n;
     },
-    expireTokens: () => state.expireTokens(),
+    expireTokens: () => {
+      state.expireTokens();
+      bus.endExpiredSse();
+    },
+    setSubscriptionAnswers: (how: SubscriptionAnswers, device?: string) => {
+      if (device !== undefined && !state.gateways().some((g) => g.deviceId === device))
+        throw new SimControlError(404, `${device} is not a base station`);
+      state.subscriptionAnswers.set(device ?? '*', how);
+      if (device === undefined)
+        for (const k of [...state.subscriptionAnswers.keys()])
+          if (k !== '*') state.subscriptionAnswers.delete(k);
+    },
     logoutElsewhere: () => {
       bus.toUser('userSession/disconnect', { action: 'logout' });
       state.tokens.clear();

@@ -168,9 +168,24 @@ export async function triggerEvent(
 
 /** The URLs a push goes to: the app's addwebhook registration, plus the control API's callback. */
 export function webhookTargets(state: NetatmoState, extraCallback: string | null): string[] {
-  const urls = [...state.webhooks.values()];
+  const urls = [...state.webhooks]
+    .filter(([clientId]) => !state.webhookBanned(clientId))
+    .map(([, url]) => url);
   if (extraCallback && !urls.includes(extraCallback)) urls.push(extraCallback);
   return urls;
+}
+
+/**
+ * JSON as Netatmo's servers write it: slashes escaped (`https:\/\/...`) and every non-ASCII
+ * character as a `\uXXXX` escape, the PHP json_encode defaults. The signature covers exactly
+ * these bytes (section 3.8), so a receiver that parses and re-serialises them cannot check
+ * it. [I] The shape is that of Netatmo's API replies captured in public code, e.g.
+ * demel42/IPSymconNetatmoSecurity (a homesdata reply with `"url":"https:\/\/netatmocameraimage...`).
+ */
+export function netatmoJson(payload: unknown): string {
+  return JSON.stringify(payload)
+    .replace(/\//g, '\\/')
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** One signed POST per target; fire and forget, with the outcome recorded. */
@@ -180,7 +195,7 @@ export async function deliver(
   payload: Record<string, unknown>,
   only?: string,
 ): Promise<WebhookDelivery[]> {
-  const body = JSON.stringify(payload);
+  const body = netatmoJson(payload);
   const headers = {
     'Content-Type': 'application/json',
     'User-Agent': 'NetatmoWebhookServer/1.0',

@@ -11,6 +11,7 @@ import {
   type NetatmoState,
   type SimEvent,
   type TokenRecord,
+  WEBHOOK_BAN_MS,
 } from './state';
 import { sdStatus, settleVideos, videoOf, vodOf, vodPlaylist } from './vod';
 
@@ -441,6 +442,12 @@ function registerApi({ state, server }: NetatmoRouteConfig): void {
       const url = one(p, 'url');
       if (!url) throw apiErrors.missingArgs('url');
       if (!isHttpUrl(url)) throw apiErrors.invalidArg('Invalid url');
+      if (state.webhookBanned(token.clientId)) {
+        // [I] A banned app's addwebhook is accepted and does nothing until the ban lapses or
+        // is lifted by hand on dev.netatmo.com: no activation call, no pushes (section 3.8).
+        res.json(200, okBody());
+        return;
+      }
       state.webhooks.set(token.clientId, url);
       res.json(200, okBody());
       // Netatmo confirms a registration by calling the URL once.
@@ -692,6 +699,24 @@ function registerControl({ state, server }: NetatmoRouteConfig): void {
   });
   server.route('GET', '/_sim/webhooks', (_req, res) => {
     res.json(200, Object.fromEntries(state.webhooks));
+  });
+  // A registration Netatmo dropped without a word (an app deactivated and re-enabled, a
+  // user who removed the app's access): pushes stop, the client is not told (section 3.8).
+  server.route('POST', '/_sim/webhooks/deactivate', (_req, res) => {
+    const dropped = [...state.webhooks.keys()];
+    state.webhooks.clear();
+    res.json(200, { dropped });
+  });
+  // The ban five failed pushes earn, set by hand; DELETE lifts it ("unban" on dev.netatmo.com).
+  server.route('POST', '/_sim/webhooks/ban', (req, res) => {
+    const { ms } = controlBody(req);
+    const banFor = typeof ms === 'number' && ms > 0 ? ms : WEBHOOK_BAN_MS;
+    state.banWebhook(state.config.app.clientId, banFor);
+    res.json(200, { bannedUntil: new Date(Date.now() + banFor).toISOString() });
+  });
+  server.route('DELETE', '/_sim/webhooks/ban', (_req, res) => {
+    state.webhookBans.clear();
+    res.json(200, { banned: false });
   });
   server.route('GET', '/_sim/deliveries', (_req, res) => {
     res.json(200, state.deliveries);

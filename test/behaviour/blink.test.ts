@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { storeFileName } from '../../nodes/common/store';
 import {
   BLINK_IDS,
   DEFAULT_BLINK_EMAIL,
@@ -24,6 +25,7 @@ import {
   type FlowNode,
   type StatusCall,
 } from '../helpers/nodered';
+import { logLines } from '../helpers/log';
 
 const ID = BLINK_IDS;
 /** Short intervals so the suite stays fast; the floors are lowered by env for tests only. */
@@ -149,8 +151,9 @@ describe('Blink in a Node-RED runtime', function () {
       await until(() => sim.outbox().length === 1);
       await until(() => hasStatus(status, 'waiting2fa'));
       const err = await fails('n1', { payload: 'status' });
-      assert.equal(err.code, 'NOT_CONFIGURED');
+      assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /2FA code/);
+      assert.equal(logLines('camhub-blink', /two-step verification code/).length, 1);
       const signins = sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length;
 
       let step = await admin({});
@@ -197,6 +200,9 @@ describe('Blink in a Node-RED runtime', function () {
       err = await fails('n1', { payload: 'status' });
       assert.equal(err.code, 'AUTH_FAILED');
       assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 1);
+      const lines = logLines('camhub-blink', /refused the login/);
+      assert.equal(lines.length, 1);
+      assert.doesNotMatch(lines[0], /wrong-password/);
     });
 
     it('answers a 429 on login with RATE_LIMITED and holds off further logins', async () => {
@@ -263,8 +269,8 @@ describe('Blink in a Node-RED runtime', function () {
       await send('n1', { payload: 'status' });
       assert.equal(sim.state.counters.refreshes, 1);
       const files = fs.readdirSync(stateDir).filter((f) => f.endsWith('.json'));
-      assert.deepEqual(files, ['acc.json']);
-      const onDisk = fs.readFileSync(path.join(stateDir, 'acc.json'), 'utf8');
+      assert.deepEqual(files, [storeFileName('acc')]);
+      const onDisk = fs.readFileSync(path.join(stateDir, storeFileName('acc')), 'utf8');
       assert.ok(!onDisk.includes('blk_'), 'tokens are encrypted at rest');
 
       // A new runtime, a new account node: it must read the rotated token from the store.

@@ -2,22 +2,24 @@ import assert from 'node:assert/strict';
 import type { NetatmoSim } from '../../simulator/netatmo';
 
 /**
- * Presses "Connect to Netatmo" the way the editor does, then plays the browser: opens the
- * authorize page, submits its form with Accept and follows the redirect back to Node-RED.
+ * Presses "Connect to Netatmo" the way the editor does (`adminBase`: the admin root, no
+ * trailing slash), then plays the browser: opens the authorize page, submits its form with
+ * Accept and follows the redirect back to Node-RED.
  */
 export async function connectNetatmo(
-  adminUrl: string,
+  adminBase: string,
   sim: NetatmoSim,
   accountId = 'acc',
-): Promise<void> {
-  const redirectUri = `${adminUrl}/camhub/netatmo/oauth/callback`;
-  const start = await fetch(`${adminUrl}/camhub/accounts/${accountId}/auth`, {
+): Promise<string> {
+  const redirectUri = `${adminBase}/camhub/netatmo/oauth/callback`;
+  const start = await fetch(`${adminBase}/camhub/accounts/${accountId}/auth`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ redirectUri }),
   });
   assert.equal(start.status, 200, await start.clone().text());
-  const step = ((await start.json()) as { data: { url: string } }).data;
+  const step = ((await start.json()) as { data: { url: string; next: string } }).data;
+  assert.equal(step.next, 'authorize');
   const html = await (await fetch(step.url)).text();
   const form = new URLSearchParams();
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
@@ -31,6 +33,18 @@ export async function connectNetatmo(
     redirect: 'manual',
   });
   assert.equal(accepted.status, 302);
-  const done = await fetch(accepted.headers.get('location') ?? '');
+  const back = accepted.headers.get('location') ?? '';
+  assert.ok(back.startsWith(redirectUri), back);
+  const done = await fetch(back);
   assert.equal(done.status, 200, await done.text());
+  return back;
+}
+
+/** Waits for a condition the simulator or the runtime reaches by itself; never asserts on time. */
+export async function until(what: string, cond: () => boolean, limitMs = 10_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

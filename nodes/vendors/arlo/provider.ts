@@ -10,6 +10,7 @@ import type {
   AuthStep,
   CameraEvent,
   CameraInfo,
+  ConnectionState,
   EventType,
   PtzCommand,
   SecretStore,
@@ -59,6 +60,30 @@ const SMART_TYPES: Record<string, EventType> = {
   package: 'other',
 };
 const DEFAULT_MQTT = 'wss://mqtt-cluster.arloxcld.com:443/mqtt';
+/** v1 (notify) modes: Arlo Baby and Go by model (vendor facts 2.5), Arlo Q by device type. */
+const V1_MODELS = /^(ABC1000|VML4030)/;
+/** The location modes every v3 account has (pyaarlo location.py DEFAULT_MODES). */
+const V3_FIXED: readonly Mode[] = [
+  { id: 'standby', name: 'standby', armed: false },
+  { id: 'armHome', name: 'armHome', armed: true },
+  { id: 'armAway', name: 'armAway', armed: true },
+];
+
+/**
+ * The v3 mode list as `{properties: {<modeId>: {name}}}` (pyaarlo location.py _parse_modes),
+ * or undefined for a shape not known. Modes keep their ids as names, as the fixed ones do.
+ */
+function v3Modes(res: unknown): Mode[] | undefined {
+  const props = (res as { properties?: unknown } | null)?.properties;
+  if (!props || typeof props !== 'object' || Array.isArray(props)) return undefined;
+  const out = Object.entries(props as Record<string, unknown>)
+    .filter(([, v]) => v !== null && typeof v === 'object')
+    .map(([id]) => ({ id, name: id, armed: id !== 'standby' }));
+  return out.length ? out : undefined;
+}
+
+/** A base silent this many heartbeats is reported (it answers about once a minute, 2.4). */
+const QUIET_HEARTBEATS = 5;
 const SEEN_MAX = 1000;
 
 type ModeApi = 'v1' | 'v2' | 'v3';
@@ -85,9 +110,14 @@ export class ArloProvider extends BaseProvider {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly subscribed = new Map<string, Promise<void>>();
+  /** Base station id -> when a packet from it last arrived. */
+  private readonly heardFrom = new Map<string, number>();
+  /** Base stations silent for several heartbeats. */
+  private readonly quiet = new Set<string>();
   private readonly seen = new RecentIds(SEEN_MAX);
   private readonly snapFlight = new SingleFlight<Snapshot>();
   private v3Revision: number | undefined;
+  private v3ShapeLogged = false;
   private locationId: string | undefined;
 
   constructor(opts: ArloProviderOptions) {
@@ -276,14 +306,19 @@ export class ArloProvider extends BaseProvider {
 
   private onStreamConnected(): void {
     if (this.closed) return;
-    this.setState({ state: 'connected' });
     this.subscribed.clear();
+    const now = Date.now();
+    for (const gw of this.gatewayDevices())
+      if (!this.quiet.has(gw.deviceId as string)) this.heardFrom.set(gw.deviceId as string, now);
+    this.setState(this.connectedState());
     // Base stations publish nothing until registered, so every one is (re)registered now.
-    for (const d of this.devices.values()) {
-      if (this.isGateway(d)) void this.ensureGateway(d).catch(() => undefined);
-    }
+    for (const gw of this.gatewayDevices()) void this.ensureGateway(gw).catch(() => undefined);
     this.stopHeartbeat();
-    this.heartbeat = setInterval(() => this.renewSubscriptions(), this.opts.heartbeatMs ?? 30_000);
+    this.heartbeat = setInterval(() => this.renewSubscriptions(), this.heartbeatMs);
+  }
+
+  private get heartbeatMs(): number {
+    return this.opts.heartbeatMs ?? 30_000;
   }
 
   private isGateway(d: ArloDevice): boolean {
@@ -293,16 +328,76 @@ export class ArloProvider extends BaseProvider {
     );
   }
 
+  private gatewayDevices(): ArloDevice[] {
+    return [...this.devices.values()].filter((d) => this.isGateway(d));
+  }
+
   private stopHeartbeat(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
   }
 
+  /**
+   * Every base of the account, every heartbeat, whatever it answered: a base answers its
+   * registration about once a minute or never (vendor facts 2.4), and a registration that is
+   * not renewed lapses and its events stop (2.11).
+   */
   private renewSubscriptions(): void {
-    for (const id of this.subscribed.keys()) {
-      const gw = this.devices.get(id);
-      if (gw) void this.sendSubscribe(gw, `web!${randomUUID()}`).catch(() => undefined);
+    if (this.closed || !this.stream?.connected) return;
+    for (const gw of this.gatewayDevices()) {
+      void this.sendSubscribe(gw, `web!${randomUUID()}`).catch(() => undefined);
     }
+    this.checkQuiet();
+  }
+
+  /**
+   * A base that has sent nothing for several heartbeats: logged once and shown in the account
+   * status, while its registration keeps being renewed. Any packet from it clears it.
+   */
+  private checkQuiet(): void {
+    const limit = QUIET_HEARTBEATS * this.heartbeatMs;
+    const now = Date.now();
+    let changed = false;
+    for (const gw of this.gatewayDevices()) {
+      const id = gw.deviceId as string;
+      if (!this.heardFrom.has(id)) this.heardFrom.set(id, now);
+      if (now - (this.heardFrom.get(id) ?? now) < limit || this.quiet.has(id)) continue;
+      this.quiet.add(id);
+      changed = true;
+      this.log.warn(
+        `Arlo base station "${gw.deviceName ?? id}" has sent nothing for ${Math.round(limit / 1000)} s although its event subscription is renewed; its events may not arrive. Check it in the Arlo app.`,
+      );
+    }
+    if (changed && this.state.state === 'connected') this.setState(this.connectedState());
+  }
+
+  /** Notes a packet from a base (or about one of its devices). */
+  private heard(p: ArloPacket): void {
+    const ids = new Set<string>();
+    if (typeof p.from === 'string') ids.add(p.from);
+    const m = /^(?:cameras|doorbells)\/(.+)$/.exec(p.resource ?? '');
+    if (m) {
+      const parent = this.devices.get(m[1])?.parentId;
+      if (parent) ids.add(parent);
+    }
+    for (const key of Object.keys(p)) if (this.devices.has(key)) ids.add(key);
+    let changed = false;
+    for (const id of ids) {
+      if (!this.devices.has(id)) continue;
+      this.heardFrom.set(id, Date.now());
+      if (this.quiet.delete(id)) {
+        changed = true;
+        const name = this.devices.get(id)?.deviceName ?? id;
+        this.log.info(`Arlo base station "${name}" is sending events again.`);
+      }
+    }
+    if (changed && this.state.state === 'connected') this.setState(this.connectedState());
+  }
+
+  /** "connected", naming the base stations that have gone quiet, if any. */
+  protected override connectedState(): ConnectionState {
+    const quiet = [...this.quiet].map((id) => this.devices.get(id)?.deviceName ?? id).sort();
+    return quiet.length ? { state: 'connected', quiet } : { state: 'connected' };
   }
 
   private sendSubscribe(gw: ArloDevice, transId: string): Promise<unknown> {
@@ -315,23 +410,16 @@ export class ArloProvider extends BaseProvider {
     });
   }
 
-  /** Registers a base station once per connection; resolves when it answers on the stream. */
+  /**
+   * Registers a base station once per connection. Resolves when Arlo took the registration
+   * (the HTTP reply), never waiting for the base's answer on the stream: that comes about once
+   * a minute, or never (vendor facts 2.4).
+   */
   private ensureGateway(gw: ArloDevice): Promise<void> {
     const id = gw.deviceId as string;
     let p = this.subscribed.get(id);
     if (!p) {
-      const transId = `web!${randomUUID()}`;
-      const wait = this.waitFor(
-        (x) => x.transId === transId,
-        `Base station "${gw.deviceName ?? id}"`,
-      );
-      p = this.sendSubscribe(gw, transId).then(
-        () => wait.promise.then(() => undefined),
-        (err: unknown) => {
-          wait.cancel();
-          throw err;
-        },
-      );
+      p = this.sendSubscribe(gw, `web!${randomUUID()}`).then(() => undefined);
       this.subscribed.set(id, p);
       p.catch(() => {
         if (this.subscribed.get(id) === p) this.subscribed.delete(id);
@@ -439,6 +527,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   private onPacket(p: ArloPacket): void {
+    this.heard(p);
     for (const w of [...this.waiters]) {
       if (w.match(p)) {
         this.waiters.delete(w);
@@ -541,10 +630,17 @@ export class ArloProvider extends BaseProvider {
 
   // ---- modes --------------------------------------------------------------------------------
 
+  /**
+   * The mode API of a gateway (vendor facts 2.5, pyaarlo base.py _modes_version): v3 for
+   * multi-location accounts; v1 only for Arlo Baby, Go and Q; v2 for everything else, hub-less
+   * cameras such as the Essential (VMC2030) included.
+   */
   private async modeApi(gw: ArloDevice): Promise<ModeApi> {
     const session = await this.client.ensureSession();
     if (session.multiLocation) return 'v3';
-    return gw.deviceType === 'basestation' ? 'v2' : 'v1';
+    const model = gw.modelId ?? gw.properties?.modelId ?? '';
+    const type = gw.deviceType ?? '';
+    return V1_MODELS.test(model) || type === 'arloq' || type === 'arloqs' ? 'v1' : 'v2';
   }
 
   private async location(gw: ArloDevice): Promise<string> {
@@ -569,19 +665,22 @@ export class ArloProvider extends BaseProvider {
   private async modes(api: ModeApi, gw: ArloDevice): Promise<Mode[]> {
     if (api === 'v3') {
       const locationId = await this.location(gw);
-      const res = await this.client.hms<{ modes?: { mode?: string; name?: string }[] }>({
+      const res = await this.client.hms<unknown>({
         method: 'GET',
         path: '/hmsweb/automation/v3',
         query: { locationId, revisions: 'false' },
         label: 'Reading Arlo modes',
       });
-      return (res.modes ?? [])
-        .filter((m) => typeof m.mode === 'string')
-        .map((m) => ({
-          id: m.mode as string,
-          name: m.mode as string,
-          armed: m.mode !== 'standby',
-        }));
+      const modes = v3Modes(res);
+      if (modes) return modes;
+      // The list's shape is not the one known; the three fixed location modes always exist.
+      if (!this.v3ShapeLogged) {
+        this.v3ShapeLogged = true;
+        this.log.warn(
+          'Arlo sent a location mode list camhub does not understand; offering the fixed modes standby, armHome and armAway.',
+        );
+      }
+      return V3_FIXED.map((m) => ({ ...m }));
     }
     let defs: V2ModeDefinition[];
     if (api === 'v2') {
@@ -752,40 +851,42 @@ export class ArloProvider extends BaseProvider {
     });
   }
 
+  /**
+   * v3: PUT with the revision read; the reply carrying revision N+1 is the confirmation
+   * (vendor facts 2.5), so nothing waits for the event stream.
+   */
   private async setV3(gw: ArloDevice, mode: string): Promise<void> {
     const locationId = await this.location(gw);
     const put = async () => {
       if (this.v3Revision === undefined) await this.readV3(gw);
+      const sent = this.v3Revision;
       const res = await this.client.hms<V3ActiveMode>({
         method: 'PUT',
         path: '/hmsweb/automation/v3/activeMode',
-        query: { locationId, revision: this.v3Revision },
+        query: { locationId, revision: sent },
         headers: { 'x-forwarded-user': this.client.userId, 'x-user-device-id': this.client.userId },
         body: { mode },
         idempotent: false,
         label: 'Setting the Arlo location mode',
       });
-      if (typeof res.revision === 'number') this.v3Revision = res.revision;
+      if (typeof res?.revision !== 'number' || (sent !== undefined && res.revision <= sent)) {
+        this.v3Revision = undefined;
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          'Setting the Arlo location mode: Arlo did not confirm the change with a new revision. Check the mode in the Arlo app, then send the msg again.',
+        );
+      }
+      this.v3Revision = res.revision;
     };
-    await this.command(
-      undefined,
-      async () => {
-        try {
-          await put();
-        } catch (err) {
-          // Someone changed the mode since we read it; the cloud refused ours, so one resend
-          // with the current revision is safe.
-          if (!(err instanceof CamhubError && err.vendorCode === '2409')) throw err;
-          this.v3Revision = undefined;
-          await put();
-        }
-      },
-      (p) =>
-        p.resource === 'automation/activeMode' &&
-        (p.properties as { mode?: unknown } | undefined)?.mode === mode,
-      'The Arlo location',
-      'confirm the mode change',
-    );
+    try {
+      await put();
+    } catch (err) {
+      // Someone changed the mode since we read it; the cloud refused ours, so one resend with
+      // the current revision is safe.
+      if (!(err instanceof CamhubError && err.vendorCode === '2409')) throw err;
+      this.v3Revision = undefined;
+      await put();
+    }
   }
 
   // ---- snapshot, stream, PTZ ----------------------------------------------------------------
@@ -969,7 +1070,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   private signedIn(): AuthStep {
-    this.setState({ state: 'connected' });
+    this.setState(this.connectedState());
     // A stream that gave up waiting for the sign-in starts again at once.
     this.stream?.restart();
     return {

@@ -290,8 +290,8 @@ export class BlinkClient {
     if (this.failure) throw this.failure;
     if (this.pending) {
       throw new CamhubError(
-        'NOT_CONFIGURED',
-        'The Blink account is waiting for the 2FA code Blink sent you. Open the Blink account node and enter the code.',
+        'AUTH_REQUIRED',
+        'The Blink account is waiting for the 2FA code Blink sent you. Sign in from the account node: open it and enter the code.',
       );
     }
     const wait = this.blockedUntil - Date.now();

@@ -41,6 +41,15 @@ interface Session {
   scope: string[];
 }
 
+/** Saved beside the session: the code-26 pause, and the last event ids already emitted. */
+interface Saved extends Session {
+  blockedUntil?: number;
+  recent?: string[];
+}
+
+/** Event ids kept across a restart, enough for a replayed push or a late webhook. */
+const SAVED_EVENT_IDS = 200;
+
 export interface NetatmoClientOptions {
   baseUrl: string;
   clientId: string;
@@ -53,8 +62,8 @@ export interface NetatmoClientOptions {
 
 function notConnected(): CamhubError {
   return new CamhubError(
-    'NOT_CONFIGURED',
-    'This Netatmo account is not connected yet. Open the account node, press "Connect to Netatmo" and accept.',
+    'AUTH_REQUIRED',
+    'This Netatmo account is not connected yet. Sign in from the account node: open it, press "Connect to Netatmo" and accept.',
   );
 }
 
@@ -82,6 +91,9 @@ export class NetatmoClient {
   private readonly flight = new SingleFlight<void>();
   private blockedUntil = 0;
   private readonly cooldownMs: number;
+  private recent: string[] = [];
+  private saving: Promise<void> = Promise.resolve();
+  private saidNotConnected = false;
 
   constructor(private readonly opts: NetatmoClientOptions) {
     this.cooldownMs = opts.rateLimitCooldownMs ?? DEFAULT_RATE_LIMIT_COOLDOWN_MS;
@@ -132,7 +144,7 @@ export class NetatmoClient {
   private load(): Promise<void> {
     this.loaded ??= this.opts.store.load().then(
       (saved) => {
-        const s = saved as Partial<Session> | undefined;
+        const s = saved as Partial<Saved> | undefined;
         // A session of another app (the client id was changed) cannot be refreshed.
         if (
           s &&
@@ -147,6 +159,12 @@ export class NetatmoClient {
             expiresAt: Number(s.expiresAt) || 0,
             scope: Array.isArray(s.scope) ? s.scope.map(String) : [],
           };
+          // A pause Netatmo imposed (code 26) holds across a redeploy and a restart.
+          const until = Number(s.blockedUntil) || 0;
+          if (until > Date.now()) this.blockedUntil = Math.max(this.blockedUntil, until);
+          if (Array.isArray(s.recent)) {
+            this.recent = s.recent.filter((id) => typeof id === 'string').slice(-SAVED_EVENT_IDS);
+          }
         }
       },
       (err: unknown) =>
@@ -161,7 +179,7 @@ export class NetatmoClient {
     if (Date.now() < this.blockedUntil) {
       throw errors.rateLimited(VENDOR, this.blockedUntil - Date.now());
     }
-    if (!this.session) throw notConnected();
+    if (!this.session) throw this.notConnected();
     if (this.session.expiresAt - REFRESH_MARGIN_MS <= Date.now()) await this.refresh();
   }
 
@@ -170,7 +188,7 @@ export class NetatmoClient {
     return this.flight.run('refresh', async () => {
       await this.load();
       const current = this.session;
-      if (!current) throw notConnected();
+      if (!current) throw this.notConnected();
       let reply: TokenReply;
       try {
         reply = await this.token({
@@ -188,6 +206,57 @@ export class NetatmoClient {
       }
       await this.adopt(reply);
     });
+  }
+
+  /** True when a login is saved (after reading the store once). */
+  async hasSession(): Promise<boolean> {
+    await this.load();
+    return this.session !== undefined;
+  }
+
+  /** At start: a missing login is said in the log at once, not only at the first msg. */
+  async checkConnected(): Promise<void> {
+    if (!(await this.hasSession())) this.notConnected();
+  }
+
+  /** Said once in the log, beside the status, until the account connects. */
+  private notConnected(): CamhubError {
+    const err = notConnected();
+    if (!this.saidNotConnected) {
+      this.saidNotConnected = true;
+      this.opts.log.warn(err.message);
+    }
+    return err;
+  }
+
+  /** Event ids emitted before the last restart, oldest first. */
+  async savedEventIds(): Promise<string[]> {
+    await this.load();
+    return [...this.recent];
+  }
+
+  /** Remembers an emitted event id across a restart (the newest SAVED_EVENT_IDS). */
+  rememberEventId(id: string): void {
+    this.recent.push(id);
+    if (this.recent.length > SAVED_EVENT_IDS)
+      this.recent.splice(0, this.recent.length - SAVED_EVENT_IDS);
+    this.persist();
+  }
+
+  /** Writes the session with the pause and the event ids; one write at a time, in order. */
+  private persist(): void {
+    const session = this.session;
+    if (!session) return;
+    const saved: Saved = {
+      ...session,
+      ...(this.blockedUntil > Date.now() ? { blockedUntil: this.blockedUntil } : {}),
+      recent: [...this.recent],
+    };
+    this.saving = this.saving
+      .then(() => this.opts.store.save({ ...saved }))
+      .catch((err: unknown) =>
+        this.opts.log.warn(`could not save the Netatmo account state: ${String(err)}`),
+      );
   }
 
   /** The authorization-code grant, after the user accepted on Netatmo's page. */
@@ -221,9 +290,16 @@ export class NetatmoClient {
             .filter(Boolean),
     };
     this.session = session;
+    this.saidNotConnected = false;
     // The old refresh token is already dead: losing the new one would lose the account.
     try {
-      await this.opts.store.save({ ...session });
+      await this.saving;
+      const saved: Saved = {
+        ...session,
+        ...(this.blockedUntil > Date.now() ? { blockedUntil: this.blockedUntil } : {}),
+        recent: [...this.recent],
+      };
+      await this.opts.store.save({ ...saved });
     } catch (err) {
       this.opts.log.error(
         `could not save the Netatmo session (${String(err)}); after a restart you will have to connect again`,
@@ -254,8 +330,9 @@ export class NetatmoClient {
       return (await this.http.request<T>(req)).data;
     } catch (err) {
       if (err instanceof CamhubError && err.code === 'RATE_LIMITED') {
-        // Every further call would count against the same used-up quota.
+        // Every further call would count against the same used-up quota, after a restart too.
         this.blockedUntil = Date.now() + (err.retryAfterMs ?? this.cooldownMs);
+        this.persist();
       }
       throw err;
     }
@@ -320,9 +397,11 @@ export class NetatmoClient {
     return res.data;
   }
 
-  close(): void {
+  /** Stops the HTTP clients; resolves once the last state write is on disk. */
+  async close(): Promise<void> {
     this.http.close();
     this.camera.close();
+    await this.saving;
   }
 }
 

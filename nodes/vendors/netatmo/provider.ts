@@ -53,6 +53,11 @@ export interface NetatmoProviderOptions {
   /** Public URL of this account's webhook; when set, events are pushed instead of polled. */
   webhookUrl?: string;
   pollIntervalMs?: number;
+  /**
+   * While the webhook is active, a slow poll still runs: Netatmo drops and bans webhooks
+   * without a word (section 3.8), and this poll is how a quiet webhook is noticed.
+   */
+  safetyPollMs?: number;
   /** Events asked for per getevents page. */
   eventsPageSize?: number;
   rateLimitCooldownMs?: number;
@@ -60,6 +65,8 @@ export interface NetatmoProviderOptions {
 
 /** One poll per home a minute: 60 calls an hour, well inside the 500 a user may make. */
 export const DEFAULT_POLL_MS = 60_000;
+/** The safety poll beside an active webhook: 6 calls an hour per home. */
+export const DEFAULT_SAFETY_POLL_MS = 600_000;
 const MAX_PAGES = 5;
 /** vpn_url and monitoring change rarely; a short cache spares the quota. */
 const STATUS_TTL_MS = 10_000;
@@ -125,7 +132,12 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   private readonly recent = new RecentIds();
   private pollAbort: AbortController | undefined;
   private pushActive = false;
+  private registeredAt = 0;
+  /** Wake the pollers from a long safety-poll sleep when the webhook is lost. */
+  private readonly wakers = new Set<() => void>();
   private readonly loggedPollErrors = new Set<string>();
+  /** Event ids emitted before a restart, so a replayed push is not news again. */
+  private readonly recentLoaded: Promise<void>;
 
   constructor(opts: NetatmoProviderOptions) {
     super(opts.log);
@@ -139,6 +151,22 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       rateLimitCooldownMs: opts.rateLimitCooldownMs,
       log: opts.log,
     });
+    this.recentLoaded = this.client.savedEventIds().then(
+      (ids) => {
+        for (const id of ids) this.recent.add(id);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Writes "connect first" to the log once when the account starts without a login. */
+  checkConnected(): void {
+    void this.client.checkConnected().catch(() => undefined);
+  }
+
+  /** How events arrive now: by the activated webhook, or by polling getevents. */
+  get eventDelivery(): 'webhook' | 'polling' {
+    return this.pushActive ? 'webhook' : 'polling';
   }
 
   get http() {
@@ -618,26 +646,74 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   protected stopEvents(): void {
     this.pollAbort?.abort();
     this.pollAbort = undefined;
+    this.wakeAll();
   }
 
-  protected closeClient(): void {
+  protected closeClient(): Promise<void> {
     forgetAuthorizations(this);
-    this.client.close();
+    // A redeploy right after a code 26 must find the pause on disk.
+    return this.client.close();
   }
 
+  private get safetyPollMs(): number {
+    const interval = this.opts.pollIntervalMs ?? DEFAULT_POLL_MS;
+    return Math.max(interval, this.opts.safetyPollMs ?? DEFAULT_SAFETY_POLL_MS);
+  }
+
+  /**
+   * addwebhook for the account's public URL, whenever the account starts with a saved login
+   * (deploy, redeploy, restart), after Connect, and again while no activation came: Netatmo
+   * keeps no promise that an earlier registration still stands (section 3.8).
+   */
   private registerWebhook(): void {
     const url = this.opts.webhookUrl;
-    if (!url || !this.client.connected) return;
-    this.client.addWebhook(url).then(
-      () => this.log.info('Netatmo webhook registered; waiting for its activation call'),
-      (err: unknown) =>
+    if (!url || this.closed) return;
+    this.registeredAt = Date.now();
+    void this.client
+      .hasSession()
+      .then(async (connected) => {
+        if (!connected || this.closed) return;
+        await this.client.addWebhook(url);
+        this.log.info('Netatmo webhook registered; waiting for its activation call');
+      })
+      .catch((err: unknown) =>
         this.log.warn(
           `registering the webhook failed, events are polled instead: ${redact(toCamhubError(err).message, this.secrets())}`,
         ),
-    );
+      );
   }
 
-  /** One poller per home, each with its own cursor, until the webhook takes over. */
+  private setPushActive(active: boolean): void {
+    if (this.pushActive === active) return;
+    this.pushActive = active;
+    if (!active) this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /** Sleeps until the next poll is due, or until the webhook is lost. */
+  private async nap(ms: number, signal: AbortSignal): Promise<void> {
+    let wake: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.wakers.add(wake);
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([sleep(ms, ac.signal).catch(() => undefined), woken]);
+    } finally {
+      this.wakers.delete(wake);
+      ac.abort();
+      signal.removeEventListener('abort', stop);
+    }
+    if (signal.aborted) throw new AbortedError();
+  }
+
+  /** One poller per home, each with its own cursor; slow while the webhook is active. */
   private async runPollers(signal: AbortSignal): Promise<void> {
     const started = new Map<string, Promise<void>>();
     const interval = this.opts.pollIntervalMs ?? DEFAULT_POLL_MS;
@@ -668,6 +744,8 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   private pollFailed(err: unknown): void {
     if (err instanceof AbortedError || this.closed) return;
     const e = toCamhubError(err);
+    // The client says "connect first" in the log itself, once.
+    if (e.code === 'AUTH_REQUIRED') return;
     // Said once per kind of failure, so a disconnected account does not flood the log.
     if (!this.loggedPollErrors.has(e.code)) {
       this.loggedPollErrors.add(e.code);
@@ -681,28 +759,48 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     // Events from before the node started are history, not news.
     let since = Math.floor(Date.now() / 1000);
     let wait = 0;
+    await this.recentLoaded;
     while (!signal.aborted) {
       try {
-        await sleep(wait, signal);
+        await this.nap(wait, signal);
       } catch {
         return;
       }
-      wait = interval;
-      if (this.pushActive) continue;
+      const pushed = this.pushActive;
+      wait = pushed ? this.safetyPollMs : interval;
       try {
         const fresh = await this.pollOnce(homeId, size, since);
         this.loggedPollErrors.clear();
+        let missed = 0;
         if (!signal.aborted) {
           for (const e of fresh) {
             since = Math.max(since, e.time ?? since);
-            this.deliver(e);
+            if (this.deliver(e) && pushed) missed++;
           }
         }
+        if (missed > 0 && this.pushActive) this.webhookWentQuiet(missed);
       } catch (err) {
         this.pollFailed(err);
-        wait = this.pollWait(err, interval);
+        wait = Math.max(wait, this.pollWait(err, interval));
+      }
+      if (!this.pushActive) {
+        wait = Math.min(wait, interval);
+        // No activation since the last registration: ask again, at most once a safety period.
+        if (this.opts.webhookUrl && Date.now() - this.registeredAt >= this.safetyPollMs) {
+          this.registerWebhook();
+        }
       }
     }
+  }
+
+  /** The safety poll found events the webhook never brought: it was dropped or banned. */
+  private webhookWentQuiet(missed: number): void {
+    this.setPushActive(false);
+    this.log.warn(
+      `the Netatmo webhook went quiet (${missed} event${missed === 1 ? '' : 's'} came only by polling): ` +
+        'events are polled again and the webhook is registered again',
+    );
+    this.registerWebhook();
   }
 
   /**
@@ -732,8 +830,10 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     return found.reverse().flatMap((e) => fromPolledEvent(e, homeId));
   }
 
-  private deliver(e: RawEvent): void {
-    if (!this.recent.add(e.eventId)) return;
+  /** Emits an event the first time its id is seen (across restarts too); true when emitted. */
+  private deliver(e: RawEvent): boolean {
+    if (!this.recent.add(e.eventId)) return false;
+    this.client.rememberEventId(e.eventId);
     const home = (e.homeId && this.homes.get(e.homeId)) || this.homesOfCamera(e.cameraId);
     const cached = this.cachedCamera(e.cameraId);
     const name = cached?.name ?? home?.cameras.find((c) => c.id === e.cameraId)?.name ?? e.cameraId;
@@ -749,6 +849,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
         ? { persons: namePersons(e.personIds, home?.persons ?? new Map()) }
         : {}),
     });
+    return true;
   }
 
   private homesOfCamera(cameraId: string): Home | undefined {
@@ -773,8 +874,12 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     }
     if (!push || typeof push !== 'object') return { status: 400, body: 'body is not an object' };
     if (push.push_type === 'webhook_activation') {
-      this.pushActive = true;
-      this.log.info('Netatmo webhook active; polling stops');
+      if (!this.pushActive) {
+        this.log.info(
+          `Netatmo webhook active: events by webhook, with a safety poll every ${Math.round(this.safetyPollMs / 1000)} s`,
+        );
+      }
+      this.setPushActive(true);
       return { status: 200 };
     }
     // Netatmo wants a quick answer; names and cache refreshes happen after it.
@@ -798,6 +903,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     }
     // Pushes for homes this account does not have are not ours to report.
     if (!this.homesOfCamera(event.cameraId)) return;
+    await this.recentLoaded;
     this.deliver(event);
   }
 }

@@ -88,7 +88,8 @@ export class ReolinkProvider extends BaseProvider {
   readonly vendor = 'reolink';
   readonly vendorLabel = 'Reolink';
   private readonly client: ReolinkClient;
-  private readonly snapQueue = new KeyedQueue();
+  /** One snapshot per device at a time; a stuck one frees the queue after a few deadlines. */
+  private readonly snapQueue: KeyedQueue;
   private readonly authcode: string;
   private readonly names = new Map<string, string>();
   private readonly timeoutMs: number;
@@ -97,6 +98,7 @@ export class ReolinkProvider extends BaseProvider {
     super(opts.log);
     this.authcode = opts.authcode;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.snapQueue = new KeyedQueue(4 * (opts.timeoutMs ?? 15_000));
     this.client = new ReolinkClient({
       baseUrl: opts.baseUrl,
       username: opts.username,

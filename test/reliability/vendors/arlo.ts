@@ -25,6 +25,7 @@ export const arloFaults: FaultVendor = {
         .requests({ path: NOTIFY, method: 'POST' })
         .filter((r) => r.status === 200 && Date.parse(r.time) >= after).length;
     let restartedAt = 0;
+    let droppedAt = 0;
     return {
       account: (timeout) => ({
         id: 'acc',
@@ -83,6 +84,22 @@ export const arloFaults: FaultVendor = {
         },
         async trigger(camera) {
           sim.trigger(camera, 'motion');
+        },
+      },
+      channel: {
+        drop() {
+          // Base stations answer their subscription about once a minute or never (vendor
+          // facts 2.4): after this drop none answers.
+          sim.setSubscriptionAnswers('never');
+          droppedAt = Date.now();
+          sim.dropStream();
+        },
+        async back() {
+          for (;;) {
+            const c = sim.bus.connections;
+            if (c.mqtt + c.sse === 1 && subscribed(droppedAt) > 0) break;
+            await delay(20);
+          }
         },
       },
       async restart() {

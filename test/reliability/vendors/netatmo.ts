@@ -87,6 +87,7 @@ export const netatmoFaults: FaultVendor = {
       },
       expireToken: () => void sim.expireAccessTokens(),
       isLogin: (e: LogEntry) => e.method === 'POST' && e.path === '/oauth2/token',
+      noChannel: 'Netatmo has no event stream: events come by webhook or polling',
       syncCommands:
         'Netatmo commands are synchronous: setstate answers with the result, and a snapshot is a plain GET from the camera',
       events: {

@@ -38,6 +38,7 @@ export const reolinkFaults: FaultVendor = {
       clearRequests: () => sim.clearRequests(),
       setOnline: (camera, online) => sim.setOnline(camera, online),
       noToken: 'ROP has no token: an optional gateway checks Basic credentials on each call',
+      noChannel: 'ROP has no event stream: alarms come by webhook',
       syncCommands: 'ROP commands are synchronous: the server answers when the camera has',
       events: {
         camera: U.ptzOutdoor,

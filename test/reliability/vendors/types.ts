@@ -64,6 +64,17 @@ export interface FaultCloud {
     trigger(camera: string): Promise<void>;
     camera: string;
   };
+  /**
+   * The account's persistent event stream (Arlo's MQTT or SSE), for the reconnect rows; absent
+   * where events come by polling or webhook, with the reason in `noChannel`.
+   */
+  channel?: {
+    /** Cut the stream as a network blip does, with its base stations answering no subscription. */
+    drop(): void | Promise<void>;
+    /** Resolves once the client is connected again, waiting for nothing more. */
+    back(): Promise<void>;
+  };
+  noChannel?: string;
   /** Stop and start the cloud on the same ports, keeping what a client would expect to keep. */
   restart(): Promise<void>;
   close(): Promise<void>;
