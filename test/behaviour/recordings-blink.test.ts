@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -9,7 +11,9 @@ import {
   startBlinkSim,
   type BlinkSim,
 } from '../../simulator/blink';
+import { readExamples } from '../../scripts/demo-flows';
 import {
+  CORE_NODES,
   collect,
   getNode,
   load,
@@ -238,5 +242,66 @@ describe('camhub-recordings on Blink in a Node-RED runtime', function () {
     assert.equal(err.code, 'UNKNOWN_CAMERA');
     const ok = await ask('list', { camera: ID.porch });
     assert.ok(Array.isArray(ok.payload));
+  });
+
+  it('the recipe: motion -> its clip (still uploading at first) -> Telegram sendVideo', async () => {
+    // A stand-in for api.telegram.org that keeps what it was sent.
+    const got: { url: string; type: string; body: Buffer }[] = [];
+    const telegram = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({
+          url: req.url ?? '',
+          type: String(req.headers['content-type']),
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => telegram.listen(0, '127.0.0.1', r));
+    const env = { ...process.env };
+    process.env.TELEGRAM_BOT_TOKEN = '123:test-token';
+    process.env.TELEGRAM_CHAT_ID = '42';
+    process.env.TELEGRAM_API = `http://127.0.0.1:${(telegram.address() as AddressInfo).port}`;
+    try {
+      const example = readExamples(path.join(__dirname, '..', '..', 'examples')).find((e) =>
+        e.file.startsWith('07 - '),
+      );
+      assert.ok(example);
+      const flow = example.nodes.map((n): FlowNode => {
+        if (n.type === 'camhub-blink')
+          return { ...n, baseUrl: sim.url, pollInterval: 0.2, commandTimeout: 3 };
+        if (n.type === 'debug' || n.type === 'catch')
+          return { id: n.id, z: n.z, type: 'helper', wires: [] };
+        return n;
+      });
+      const account = flow.find((n) => n.type === 'camhub-blink')!;
+      const answer = flow.find((n) => n.type === 'helper' && n.id.endsWith('07'))!;
+      await load(flow, { [account.id]: CREDS.acc }, CORE_NODES);
+      const out = nextMessage(answer.id, 20_000);
+      // Once the event node's poller has asked once, a new clip is news to it.
+      while (sim.requests({ path: /media\/changed$/ }).length === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await control('/_sim/blink/media', { deviceId: Number(ID.porch), uploadMs: 800 });
+      const msg = await out;
+      assert.equal(msg.statusCode, 200);
+      assert.equal(got.length, 1);
+      assert.equal(got[0].url, '/bot123:test-token/sendVideo');
+      assert.match(got[0].type, /^multipart\/form-data; boundary=/);
+      const body = got[0].body.toString('latin1');
+      assert.match(body, /name="chat_id"\r\n\r\n42/);
+      assert.match(body, /name="video"; filename="Porch_[^"]+\.mp4"/);
+      assert.match(body, /Content-Type: video\/mp4/);
+      assert.ok(body.includes('ftyp'));
+    } finally {
+      for (const k of ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID', 'TELEGRAM_API']) {
+        if (env[k] === undefined) delete process.env[k];
+        else process.env[k] = env[k];
+      }
+      await new Promise<void>((r) => telegram.close(() => r()));
+    }
   });
 });

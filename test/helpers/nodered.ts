@@ -39,6 +39,7 @@ export const CORE_NODES: NodeModule[] = [
   'core/function/10-function.js',
   'core/function/15-change.js',
   'core/storage/10-file.js',
+  'core/network/21-httprequest.js',
 ].map((f) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(CORE, f)) as NodeModule;
