@@ -72,7 +72,13 @@ describe('hostile input', function () {
     await unload();
   });
 
-  for (const type of ['camhub-arm', 'camhub-snapshot', 'camhub-ptz', 'camhub-stream']) {
+  for (const type of [
+    'camhub-arm',
+    'camhub-snapshot',
+    'camhub-ptz',
+    'camhub-stream',
+    'camhub-recordings',
+  ]) {
     it(`${type}: thousands of random msgs never throw past done(err), each error says what to do`, async () => {
       const flow: FlowNode[] = [
         { id: 'acc', type: 'camhub-reolink', baseUrl: sim.url, timeout: 5 },
@@ -124,6 +130,7 @@ describe('hostile input', function () {
         'camhub-snapshot': { payload: 1, camera: REOLINK_UIDS.fixed },
         'camhub-ptz': { payload: { action: 'stop' }, camera: REOLINK_UIDS.ptzOutdoor },
         'camhub-stream': { payload: 1, camera: REOLINK_UIDS.fixed },
+        'camhub-recordings': { payload: 'list', camera: REOLINK_UIDS.fixed },
       }[type] as Record<string, unknown>;
       const n = outs.msgs.length;
       getNode('n1').receive(good);
