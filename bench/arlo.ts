@@ -46,9 +46,14 @@ export const arloBench: BenchVendor = {
     const userId = ARLO_USER.userId;
     // The raw client's login is not measured: it gets a finished token as camhub ends up with.
     const token = sim.state.issueToken(true, 'bench-raw-client').token;
+    // The web app's headers: the cloud's edge refuses a call without them (vendor-facts 2.2).
     const headers = {
       Authorization: token,
       'Auth-Version': '2',
+      SchemaVersion: '1',
+      'User-Agent': 'Mozilla/5.0 (Macintosh; camhub bench)',
+      Origin: 'https://my.arlo.com',
+      Referer: 'https://my.arlo.com/',
       xcloudId: base.xCloudId,
     };
 
