@@ -1,4 +1,4 @@
-import { errors } from './errors';
+import { CamhubError, errors } from './errors';
 import type { CameraInfo, CameraProvider } from './provider';
 import { type Recording, type RecordingRequest, newestFirst, splitRecordingId } from './recordings';
 
@@ -33,6 +33,28 @@ async function camerasFor(provider: CameraProvider, cameraId: string): Promise<C
   return all.filter((c) => c.online && c.capabilities.recordings);
 }
 
+/**
+ * Runs a read on each camera. Asked for one camera, its error is the answer; asked for all, a
+ * camera without storage or offline is left out, so one card-less camera does not hide the
+ * others' recordings; only when every camera failed does the first error come back.
+ */
+async function eachCamera<T>(
+  cameraId: string,
+  cams: CameraInfo[],
+  fn: (c: CameraInfo) => Promise<T>,
+): Promise<Awaited<T>[]> {
+  if (cameraId) return Promise.all(cams.map(fn));
+  const settled = await Promise.allSettled(cams.map(fn));
+  const ok = settled.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled');
+  const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const skippable = (e: unknown) =>
+    e instanceof CamhubError && (e.code === 'NOT_SUPPORTED' || e.code === 'OFFLINE');
+  const hard = failed.find((r) => !skippable(r.reason));
+  if (hard) throw hard.reason;
+  if (ok.length === 0 && failed.length > 0) throw failed[0].reason;
+  return ok.map((r) => r.value);
+}
+
 async function cameraOf(
   provider: CameraProvider,
   id: string,
@@ -59,8 +81,8 @@ export async function runRecordings(
       }
       const list = provider.listRecordings.bind(provider);
       const cams = await camerasFor(provider, cameraId);
-      const lists = await Promise.all(
-        cams.map((c) => list(c.id, { from: req.from, to: req.to, limit: opts.limit })),
+      const lists = await eachCamera(cameraId, cams, (c) =>
+        list(c.id, { from: req.from, to: req.to, limit: opts.limit }),
       );
       const items = newestFirst(lists.flat(), opts.limit);
       const out: RecordingsResult = {
@@ -80,7 +102,7 @@ export async function runRecordings(
       }
       const days = provider.recordingDays.bind(provider);
       const cams = await camerasFor(provider, cameraId);
-      const all = await Promise.all(cams.map((c) => days(c.id, req.year, req.month)));
+      const all = await eachCamera(cameraId, cams, (c) => days(c.id, req.year, req.month));
       const merged = [...new Set(all.flat())].sort();
       const out: RecordingsResult = {
         payload: merged,

@@ -87,6 +87,18 @@ describe('camhub-recordings on Reolink (ROP) in a Node-RED runtime', function ()
     assert.deepEqual(starts, [...starts].sort().reverse());
   });
 
+  it('lists every camera but one without a card, rather than failing them all', async () => {
+    await load(singleNodeFlow('camhub-recordings', sim.url, { limit: 1000 }));
+    await fetch(`${sim.url}/_sim/devices/${U.battery}/sdcard`, {
+      method: 'POST',
+      body: JSON.stringify({ present: false }),
+    });
+    const msg = await ask('list');
+    const cams = new Set((msg.payload as Item[]).map((i) => i.camera.id));
+    assert.ok(!cams.has(U.battery));
+    assert.ok(cams.has(U.fixed) && cams.has(U.ptzOutdoor));
+  });
+
   it('reads the calendar: the days of a month as YYYY-MM-DD', async () => {
     await load(singleNodeFlow('camhub-recordings', sim.url, { camera: U.ptzOutdoor }));
     const today = new Date();
