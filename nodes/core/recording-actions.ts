@@ -45,7 +45,9 @@ async function eachCamera<T>(
 ): Promise<Awaited<T>[]> {
   if (cameraId) return Promise.all(cams.map(fn));
   const settled = await Promise.allSettled(cams.map(fn));
-  const ok = settled.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled');
+  const ok = settled.filter(
+    (r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled',
+  );
   const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   const skippable = (e: unknown) =>
     e instanceof CamhubError && (e.code === 'NOT_SUPPORTED' || e.code === 'OFFLINE');

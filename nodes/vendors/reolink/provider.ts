@@ -372,22 +372,17 @@ export class ReolinkProvider extends BaseProvider {
     );
   }
 
+  /** A clip id handed in with the event: the file itself, no lookup needed to play it. */
   private async recordingById(cameraId: string, clipId: string): Promise<Recording> {
     const { cam } = await this.camera(cameraId);
     const id = clipId.includes('|') ? clipId : `${cam.id}|${clipId}`;
-    const { key } = splitRecordingId(id);
-    const start = /_DST(\d{8})_(\d{6})_(\d{6})_/.exec(key);
-    const startMs = start
-      ? rec.parseLocal(
-          `${start[1].slice(0, 4)}-${start[1].slice(4, 6)}-${start[1].slice(6)} ${start[2].slice(0, 2)}:${start[2].slice(2, 4)}:${start[2].slice(4)}`,
-        )
-      : Number.NaN;
+    splitRecordingId(id);
     const now = new Date().toISOString();
     return {
       id,
       camera: { id: cam.id, name: cam.name },
-      start: Number.isFinite(startMs) ? new Date(startMs).toISOString() : now,
-      end: Number.isFinite(startMs) ? new Date(startMs).toISOString() : now,
+      start: now,
+      end: now,
       duration: 0,
       labels: [],
     };
