@@ -3,7 +3,7 @@ import type { SimRequest, SimResponse, SimServer } from '../common';
 import { CHARGE_STATUSES, DIRECTIONS, STREAM_TYPES } from './devices';
 import type { ChargeStatus, StreamType } from './devices';
 import { RopError } from './errors';
-import { calendarDays, decodeCursor, queryRecordings } from './recordings';
+import { calendarDays, decodeCursor, queryRecordings, written } from './recordings';
 import type { ReolinkState, DeviceState } from './state';
 import {
   boolField,
@@ -222,7 +222,14 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     reach(d);
     res.json(
       200,
-      queryRecordings(d.recordings, { channel, streamType, recordDate, startAt, endAt, cursor }),
+      queryRecordings(written(d.recordings, new Date()), {
+        channel,
+        streamType,
+        recordDate,
+        startAt,
+        endAt,
+        cursor,
+      }),
     );
   });
 
@@ -327,6 +334,15 @@ function registerReolinkControl({ state, server }: ReolinkRouteConfig): void {
       d.battery.chargeStatus = chargeStatus as ChargeStatus;
     }
     res.json(200, state.viewOf(d));
+  });
+
+  // How long the file each alarm records runs (0: alarms record nothing).
+  server.route('POST', '/_sim/alarm-recording', (req, res) => {
+    const { seconds } = controlBody(req);
+    if (typeof seconds !== 'number' || seconds < 0 || seconds > 3600)
+      throw new SimControlError(400, 'seconds must be a number 0-3600');
+    state.alarmClipSec = seconds;
+    res.json(200, { seconds });
   });
 
   // A camera whose card was taken out, for the "no storage" path.

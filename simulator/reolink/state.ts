@@ -134,6 +134,8 @@ const clamp = (v: number, [lo, hi]: readonly [number, number]): number =>
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 export class ReolinkState {
+  /** Seconds of the file an alarm records; 0: alarms record nothing (the seeded files only). */
+  alarmClipSec = 0;
   readonly devices = new Map<string, DeviceState>();
   deliveries: AlarmDelivery[] = [];
   private sessions: SessionEntry[] = [];
@@ -148,6 +150,7 @@ export class ReolinkState {
   }
 
   reset(): void {
+    this.alarmClipSec = 0;
     this.devices.clear();
     this.sessions = [];
     this.deliveries = [];

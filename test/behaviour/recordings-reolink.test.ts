@@ -161,6 +161,55 @@ describe('camhub-recordings on Reolink (ROP) in a Node-RED runtime', function ()
     assert.equal((body.body as { fileName: string }).fileName, rec.fileName);
   });
 
+  it("waits for an alarm's file while the camera still writes it, and TIMEOUT when it outlasts the timeout", async () => {
+    await load(singleNodeFlow('camhub-recordings', sim.url));
+    await fetch(`${sim.url}/_sim/alarm-recording`, {
+      method: 'POST',
+      body: JSON.stringify({ seconds: 2 }),
+    });
+    const event = (time: string) => ({
+      payload: {
+        vendor: 'reolink',
+        camera: { id: U.fixed, name: 'Driveway' },
+        type: 'motion',
+        time,
+        eventId: `${time}:motion`,
+        raw: {},
+      },
+      camera: { id: U.fixed, name: 'Driveway', vendor: 'reolink' },
+    });
+    const at = new Date().toISOString();
+    await sim.trigger(U.fixed, { status: 'MD', aiType: 'none' });
+    const out = nextMessage('h1');
+    getNode('n1').receive(event(at));
+    const msg = await out;
+    assert.match((msg.payload as { url: string }).url, /^rtsp:/);
+    const played = sim.requests({ path: /\/records\/play-session$/ })[0].body as {
+      fileName: string;
+    };
+    const file = sim.state.devices
+      .get(U.fixed)!
+      .recordings.find((r) => r.fileName === played.fileName)!;
+    assert.ok(parseLocal(file.endTime) - parseLocal(file.startTime) === 2000, 'the alarm file');
+    assert.ok(
+      sim.requests({ path: /\/records$/ }).length >= 2,
+      'asked again while the file was written',
+    );
+
+    // A file longer than the account's timeout (5 s) is not there in time.
+    await fetch(`${sim.url}/_sim/alarm-recording`, {
+      method: 'POST',
+      body: JSON.stringify({ seconds: 60 }),
+    });
+    const later = new Date(Date.now() + 1000).toISOString();
+    await new Promise((r) => setTimeout(r, 1000));
+    await sim.trigger(U.fixed, { status: 'MD', aiType: 'none' });
+    const caught = nextCaught('c1', 20_000);
+    getNode('n1').receive(event(later));
+    const err = await caught;
+    assert.equal(err.code, 'TIMEOUT');
+  });
+
   it('NOT_SUPPORTED for a camera without an SD card, then works once it has one', async () => {
     await load(singleNodeFlow('camhub-recordings', sim.url, { camera: U.battery }));
     await fetch(`${sim.url}/_sim/devices/${U.battery}/sdcard`, {
