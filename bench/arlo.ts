@@ -5,6 +5,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { ARLO_SEED, ARLO_USER, startArloSim, type ArloDeviceSeed } from '../simulator/arlo';
 import { call, json, type BenchVendor, type RawEvents } from './cloud';
+import { USER_AGENT } from '../nodes/vendors/arlo/client';
 
 /** A base station with n cameras behind it, modelled on the seed's. */
 function seedDevices(n: number): ArloDeviceSeed[] {
@@ -46,15 +47,15 @@ export const arloBench: BenchVendor = {
     const userId = ARLO_USER.userId;
     // The raw client's login is not measured: it gets a finished token as camhub ends up with.
     const token = sim.state.issueToken(true, 'bench-raw-client').token;
-    // The web app's headers: the cloud's edge refuses a call without them (vendor-facts 2.2).
+    // The web app's headers: Cloudflare turns anything else away (vendor-facts 2.2, 2.10).
     const headers = {
       Authorization: token,
       'Auth-Version': '2',
       SchemaVersion: '1',
-      'User-Agent': 'Mozilla/5.0 (Macintosh; camhub bench)',
+      xcloudId: base.xCloudId,
+      'User-Agent': USER_AGENT,
       Origin: 'https://my.arlo.com',
       Referer: 'https://my.arlo.com/',
-      xcloudId: base.xCloudId,
     };
 
     // A raw MQTT subscriber of the base station's topics, connected for the cloud's lifetime.

@@ -166,7 +166,7 @@ export const netatmoBench: BenchVendor = {
           const sig = createHmac('sha256', sim.clientSecret).update(body).digest('hex');
           if (h['x-netatmo-secret'] !== sig) return;
           const push = JSON.parse(body.toString('utf8')) as { push_type?: string };
-          if (push.push_type !== 'webhook_activation') onEvent();
+          if (push.push_type !== 'webhook_activation') onEvent(push);
         });
         await webhook(receiver.url);
         return {
@@ -175,6 +175,10 @@ export const netatmoBench: BenchVendor = {
             await receiver.close();
           },
         };
+      },
+      // The push's snapshot_url is a public link: a plain GET.
+      rawEventPicture: async (event) => {
+        await call('GET', (event as { snapshot_url: string }).snapshot_url);
       },
       trigger: async (camera) => {
         const r = await sim.trigger(camera, { type: 'movement' });

@@ -180,11 +180,50 @@ function defaultRoute(vendor: BenchVendor, cloud: BenchCloud) {
 }
 
 function defaultRaw(cloud: BenchCloud) {
-  return async (onEvent: () => void): Promise<RawEvents> => {
-    const receiver = await rawReceiver(() => onEvent());
+  return async (onEvent: (event?: unknown) => void): Promise<RawEvents> => {
+    const receiver = await rawReceiver((body) => onEvent(body));
     cloud.setCallback(receiver.url);
     return receiver;
   };
+}
+
+/**
+ * "Cloud emits -> msg with its picture leaves camhub-event" (Attach picture: event-or-live),
+ * then a raw client of the same channel that fetches the same picture once the event is in.
+ */
+async function pictureLatency(
+  vendor: BenchVendor,
+  cloud: BenchCloud,
+  webUrl: string,
+  iter: number,
+  camera: string,
+) {
+  await (cloud.routeEvents ?? defaultRoute(vendor, cloud))(webUrl, 'acc');
+  const viaCamhub: number[] = [];
+  let missing = 0;
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = nextMessage('evpicout', 30_000);
+    await cloud.trigger(camera);
+    const msg = await got;
+    if (!Buffer.isBuffer(msg.image)) missing++;
+    viaCamhub.push(now() - t);
+  }
+  const viaRaw: number[] = [];
+  let arrived: ((event: unknown) => void) | undefined;
+  const raw = await (cloud.rawEvents ?? defaultRaw(cloud))((e) => arrived?.(e));
+  const picture = cloud.rawEventPicture ?? (() => cloud.raw.snapshot(camera));
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = new Promise<unknown>((r) => (arrived = r));
+    await cloud.trigger(camera);
+    const event = await got;
+    arrived = undefined;
+    await picture(event, camera);
+    viaRaw.push(now() - t);
+  }
+  await raw.close();
+  return { camhub: summarise(viaCamhub), raw: summarise(viaRaw), withoutPicture: missing };
 }
 
 /** "Cloud emits -> msg leaves camhub-event", then the same for a raw client of the same channel. */
@@ -417,6 +456,29 @@ async function main() {
     const events = await eventLatency(vendor, cloud, web.url, ITER, camera);
     await web.close();
     await unload();
+    // The same events with their picture attached, on a flow of its own so the plain event
+    // figures above are not slowed by picture fetches.
+    await load(
+      [
+        baseFlow(vendor, cloud, camera)[0],
+        {
+          id: 'evpic',
+          type: 'camhub-event',
+          account: 'acc',
+          camera: '',
+          types: [],
+          image: 'event-or-live',
+          wires: [['evpicout']],
+        },
+        { id: 'evpicout', type: 'helper' },
+      ],
+      { acc: cloud.credentials },
+    );
+    await cloud.connect?.('acc');
+    const picWeb = await serveHttpNode();
+    const pictures = await pictureLatency(vendor, cloud, picWeb.url, ITER, camera);
+    await picWeb.close();
+    await unload();
     await cloud.close();
     const scale = await scaling(vendor);
     const result = {
@@ -425,6 +487,7 @@ async function main() {
       arm,
       recordings,
       events,
+      eventsWithPicture: pictures,
       requestsPerPollInterval: polls,
       memory: mem,
       scaling: scale,
@@ -439,6 +502,9 @@ async function main() {
     for (const [name, p] of Object.entries(recordings)) if (p) console.log(row(name, p));
     console.log(
       `events     (${events.channel}) camhub p50 ${events.camhub.p50.toFixed(2)} ms p99 ${events.camhub.p99.toFixed(2)} ms   raw p50 ${events.raw.p50.toFixed(2)} ms p99 ${events.raw.p99.toFixed(2)} ms`,
+    );
+    console.log(
+      `picture    event -> msg with its picture: camhub p50 ${pictures.camhub.p50.toFixed(2)} ms p99 ${pictures.camhub.p99.toFixed(2)} ms   raw event + picture p50 ${pictures.raw.p50.toFixed(2)} ms p99 ${pictures.raw.p99.toFixed(2)} ms${pictures.withoutPicture ? `   (${pictures.withoutPicture} msgs without a picture)` : ''}`,
     );
     console.log(
       `requests   per ${cloud.events === 'poll' ? `${polls.intervalMs} ms poll interval` : 's (push)'} with 1/10/50 event nodes: ${polls['1']} / ${polls['10']} / ${polls['50']}`,

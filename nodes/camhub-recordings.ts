@@ -47,7 +47,7 @@ export = function (RED: NodeAPI): void {
         send(out);
         return t(RED, STATUS[result.status.key], result.status.params);
       },
-      { cameraOptional: true },
+      { allCameras: true },
     );
   }
   RED.nodes.registerType('camhub-recordings', RecordingsNode);

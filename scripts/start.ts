@@ -147,9 +147,11 @@ async function main(): Promise<void> {
       CAMHUB_SIM_BLINK_2FA: '',
     },
   });
-  const redJs = require.resolve('node-red/red.js');
+  // CAMHUB_NODE_RED and CAMHUB_NODE run another Node-RED (its red.js) on another Node.js, as
+  // the browser test does for each release the package claims; by default the dev dependency.
+  const redJs = process.env.CAMHUB_NODE_RED || require.resolve('node-red/red.js');
   const child = spawn(
-    process.execPath,
+    process.env.CAMHUB_NODE || process.execPath,
     [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
     {
       cwd: userDir,

@@ -111,3 +111,41 @@ export function fileStore(RED: NodeAPI, accountId: string, part = ''): SecretSto
     },
   };
 }
+
+const BOUND_TO = '_camhubCredentials';
+
+/**
+ * A store whose contents belong to one set of login credentials: a session kept under other
+ * credentials is not handed back, so a changed password means a new login instead of going on
+ * with the old token. Contents saved before this check (no mark) are taken as they are.
+ * `changed()` says whether the store holds a session of other credentials.
+ */
+export function credentialBound(
+  store: SecretStore,
+  credentials: Record<string, string>,
+): SecretStore & { changed(): Promise<boolean> } {
+  const mark = createHash('sha256')
+    .update(
+      JSON.stringify(
+        Object.keys(credentials)
+          .sort()
+          .map((k) => [k, credentials[k]]),
+      ),
+    )
+    .digest('base64');
+  const other = (v: Record<string, unknown> | undefined): boolean =>
+    !!v && typeof v[BOUND_TO] === 'string' && v[BOUND_TO] !== mark;
+  return {
+    async load() {
+      const v = await store.load();
+      if (!v || other(v)) return undefined;
+      const { [BOUND_TO]: _mark, ...rest } = v;
+      return rest;
+    },
+    save: (value) => store.save({ ...value, [BOUND_TO]: mark }),
+    clear: () => store.clear(),
+    async changed() {
+      return other(await store.load().catch(() => undefined));
+    },
+  };
+}

@@ -40,8 +40,12 @@ type Req = IncomingMessage & {
 };
 type Res = ServerResponse & { status(code: number): Res; send(body: string): Res };
 
+/** Said once per runtime when a body reached camhub already parsed. */
+let warnParsed: ((msg: string) => void) | undefined;
+
 export function mountWebhookRoute(RED: NodeAPI): void {
   keepRawBodies((RED as unknown as { server?: unknown }).server);
+  warnParsed ??= (msg) => RED.log.warn(`camhub: ${msg}`);
   const app = RED.httpNode as unknown as
     { all?: (path: string, handler: (req: Req, res: Res) => void) => void } | undefined;
   if (!app || typeof app.all !== 'function' || mounted.has(app)) return;
@@ -53,7 +57,7 @@ export function mountWebhookRoute(RED: NodeAPI): void {
 
 /** The raw bytes of a webhook POST, read before any body parser of Node-RED's could run. */
 const RAW = Symbol('camhub raw body');
-type RawReq = IncomingMessage & { [RAW]?: Buffer | 'too large'; _body?: boolean };
+type RawReq = IncomingMessage & { [RAW]?: Buffer | 'too large' | 'too slow'; _body?: boolean };
 /** `/camhub/<vendor>/<account id>` at the end of the path, under whatever httpNodeRoot. */
 const WEBHOOK_PATH = /\/camhub\/([^/?#]+)\/([^/?#]+)\/?(?:[?#]|$)/;
 
@@ -105,8 +109,8 @@ function keepRawBodies(server: unknown): void {
         r._body = true;
         pass(req, res);
       },
-      () => {
-        r[RAW] = 'too large';
+      (err: unknown) => {
+        r[RAW] = (err as Error).message === 'too slow' ? 'too slow' : 'too large';
         r._body = true;
         pass(req, res);
       },
@@ -148,13 +152,19 @@ async function handle(req: Req, res: Res): Promise<void> {
 /** The raw body, whatever content-type ROP or anyone else claims, capped in size. */
 async function readBody(req: Req): Promise<Buffer> {
   const raw = (req as RawReq)[RAW];
-  if (raw === 'too large') throw new Error('too large');
+  if (raw === 'too large' || raw === 'too slow') throw new Error(raw);
   if (raw) return raw;
   // Another middleware may have consumed the stream already; a parsed object is the last
   // resort, as a signature over it only matches when the sender wrote plain JSON.
   if (Buffer.isBuffer(req.body)) return req.body;
   if (typeof req.body === 'string') return Buffer.from(req.body);
   if (req.body && typeof req.body === 'object' && Object.keys(req.body).length > 0) {
+    warnParsed?.(
+      'a body parser read a webhook body before camhub could: a signature over it only matches ' +
+        'when the sender wrote plain JSON. Run Node-RED with its own HTTP server (node-red, or ' +
+        'RED.init with the server the app listens on) so camhub reads webhook bodies first.',
+    );
+    warnParsed = undefined;
     return Buffer.from(JSON.stringify(req.body));
   }
   if (req.readableEnded) return Buffer.alloc(0);

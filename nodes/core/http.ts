@@ -5,6 +5,7 @@ import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import { AbortedError, SingleFlight, backoffDelay, parseRetryAfter, sleep } from './async';
 import { CamhubError, errors } from './errors';
 import { type Logger, silentLogger } from './log';
+import type { LoginGate } from './login-gate';
 import { redact, redactUrl } from './redact';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -17,8 +18,8 @@ export interface HttpRequest {
   query?: Record<string, QueryValue>;
   /** Sent as JSON. */
   body?: unknown;
-  /** Sent as application/x-www-form-urlencoded. */
-  form?: Record<string, string>;
+  /** Sent as application/x-www-form-urlencoded; an array repeats its key (Netatmo's `ids[]`). */
+  form?: Record<string, string | string[]>;
   headers?: Record<string, string>;
   expect?: 'json' | 'buffer' | 'text';
   /**
@@ -35,6 +36,13 @@ export interface HttpRequest {
   label?: string;
   /** 0 hands a 3xx back to the caller, for logins that read the Location themselves. */
   maxRedirects?: number;
+  /**
+   * A step of an automatic login (not one the user starts): it waits for the account's login
+   * back-off, and a refusal (AUTH_FAILED, RATE_LIMITED) extends it. See LoginGate.
+   */
+  login?: boolean;
+  /** false: a 429 fails at once, for a cloud where every further try lengthens a lockout. */
+  retryRateLimited?: boolean;
   /**
    * The largest reply body accepted, in bytes; defaults per `expect` (MAX_REPLY_BYTES). Give a
    * larger one for a video download, never an unbounded one.
@@ -92,6 +100,13 @@ export interface HttpClientOptions {
   /** A Retry-After longer than this fails fast as RATE_LIMITED rather than holding a msg. */
   maxRetryAfterMs?: number;
   auth?: HttpAuth;
+  /** The account's login back-off, shared by all its clients. */
+  gate?: LoginGate;
+  /**
+   * Does this error of a login step refuse the login? Default: every AUTH_FAILED and
+   * RATE_LIMITED. A cloud asking for a 2FA code has not refused it.
+   */
+  isLoginRefusal?: (err: CamhubError) => boolean;
   /** Current secret values, masked in every message that leaves the client. */
   secrets?: () => readonly (string | undefined)[];
   /** Vendor error shapes to CamhubErrors; undefined falls back to the generic mapping. */
@@ -175,6 +190,25 @@ export class HttpClient {
 
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
     this.assertOpen();
+    const gate = this.opts.gate;
+    if (!gate) return this.coalesced<T>(req);
+    // Credentials that cannot renew themselves (Basic auth) are "logged in" by every request.
+    const fixedCredentials = req.auth !== false && !!this.opts.auth && !this.opts.auth.refresh;
+    if (req.login) await gate.check('login');
+    else if (fixedCredentials) await gate.check('request');
+    try {
+      const res = await this.coalesced<T>(req);
+      if (req.auth !== false && this.opts.auth) await gate.succeeded();
+      return res;
+    } catch (err) {
+      const refusal =
+        err instanceof CamhubError && (this.opts.isLoginRefusal?.(err) ?? true) ? err : undefined;
+      if (refusal && (req.login || fixedCredentials)) await gate.failed(refusal);
+      throw err;
+    }
+  }
+
+  private async coalesced<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     const coalesce = req.coalesce ?? req.method === 'GET';
     if (!coalesce) return (await this.withRetries(req)) as HttpResponse<T>;
     const key = `${req.method} ${this.resolveUrl(req)} ${req.expect ?? 'json'}`;
@@ -285,7 +319,11 @@ export class HttpClient {
         const vendorWait = mapped?.code === 'RATE_LIMITED' ? mapped.retryAfterMs : undefined;
         const wait = parseRetryAfter(reply.headers['retry-after']) ?? vendorWait;
         // A 429 means the request was refused, not executed: resending is safe for any method.
-        if (rateLimitWaits < 1 && (wait === undefined || wait <= this.opts.maxRetryAfterMs)) {
+        if (
+          req.retryRateLimited !== false &&
+          rateLimitWaits < 1 &&
+          (wait === undefined || wait <= this.opts.maxRetryAfterMs)
+        ) {
           rateLimitWaits++;
           const ms = wait ?? this.backoff(failures);
           this.log.warn(`${this.opts.vendor}: rate limited, waiting ${ms} ms before one retry`);
@@ -306,9 +344,13 @@ export class HttpClient {
           continue;
         }
         const mapped = this.opts.mapError?.(reply, req);
-        throw mapped && mapped.code === 'AUTH_FAILED'
-          ? mapped
-          : errors.authFailed(this.opts.vendor, `HTTP ${reply.status}`);
+        const refusal =
+          mapped && mapped.code === 'AUTH_FAILED'
+            ? mapped
+            : errors.authFailed(this.opts.vendor, `HTTP ${reply.status}`);
+        // A token refused right after its login: logging in again per request would not help.
+        if (refreshed) await this.opts.gate?.failed(refusal);
+        throw refusal;
       }
 
       if (reply.status >= 500) {
@@ -355,6 +397,7 @@ export class HttpClient {
     if (generation !== this.authGeneration) return;
     const refresh = this.opts.auth?.refresh;
     if (!refresh) return;
+    await this.opts.gate?.check('login');
     await this.refreshFlight.run('refresh', async () => {
       await refresh.call(this.opts.auth);
       this.authGeneration++;
@@ -385,7 +428,11 @@ export class HttpClient {
     let data: string | undefined;
     if (req.form) {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      data = new URLSearchParams(req.form).toString();
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.form)) {
+        for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
+      }
+      data = form.toString();
     } else if (req.body !== undefined) {
       headers['Content-Type'] = 'application/json; charset=utf-8';
       data = JSON.stringify(req.body);

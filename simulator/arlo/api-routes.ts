@@ -280,6 +280,64 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       });
       return;
     }
+    if (resource === 'devices' && b.action === 'get') {
+      // pyaarlo base.py update_states: the base answers with every device's state in one
+      // packet (docs/packets.md #4), whatever publishResponse says.
+      hmsOk(res);
+      const devices: Record<string, unknown> = {};
+      for (const d of state.devices.values()) {
+        if (d.seed.parentId !== gw.seed.deviceId || d.seed.deviceType === 'siren') continue;
+        devices[d.seed.deviceId] = { properties: state.deviceProperties(d), states: {} };
+      }
+      later(() =>
+        bus.fromDevice(gw.seed, 'devices', {
+          action: 'is',
+          from: gw.seed.deviceId,
+          to: `${state.user.userId}_web`,
+          resource: 'devices',
+          transId,
+          devices,
+        }),
+      );
+      return;
+    }
+    if (resource === 'siren' && b.action === 'set') {
+      // pyaarlo base.py siren_on/siren_off: {sirenState, duration, volume, pattern}.
+      if (!state.hasSiren(gw.seed)) {
+        return hmsError(res, '2210', 'Unsupported operation.', 'This base has no siren.');
+      }
+      const want = props.sirenState;
+      if (want !== 'on' && want !== 'off') {
+        return hmsError(res, '2215', 'Invalid value.', 'sirenState must be on or off.');
+      }
+      if (want === 'on') {
+        const duration = props.duration;
+        const volume = props.volume;
+        if (!Number.isInteger(duration) || (duration as number) < 1 || (duration as number) > 300) {
+          return hmsError(res, '2215', 'Invalid value.', 'duration must be 1-300 seconds.');
+        }
+        if (!Number.isInteger(volume) || (volume as number) < 1 || (volume as number) > 8) {
+          return hmsError(res, '2215', 'Invalid value.', 'volume must be 1-8.');
+        }
+      }
+      hmsOk(res);
+      // The answer goes out on the siren device's own topic (its allowedMqttTopics).
+      const siren = [...state.devices.values()].find(
+        (x) => x.seed.deviceType === 'siren' && x.seed.parentId === gw.seed.deviceId,
+      );
+      later(() => {
+        gw.sirenState = want;
+        bus.fromDevice(gw.seed, siren ? `sirens/${siren.seed.deviceId}` : 'siren', {
+          action: 'is',
+          from: gw.seed.deviceId,
+          to: `${state.user.userId}_web`,
+          resource: 'siren',
+          transId,
+          properties: { sirenState: want },
+        });
+      });
+      return;
+    }
     if (resource.startsWith('cameras/') && state.devices.has(resource.slice(8))) {
       hmsOk(res);
       answer(resource, props);

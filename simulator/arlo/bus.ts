@@ -113,16 +113,26 @@ export class ArloBus {
   }
 
   /** A packet from the cloud itself (logout, library, location modes): always sent. */
-  toUser(subtopic: string, packet: Record<string, unknown>): void {
-    this.send(`u/${this.state.user.userId}/in/${subtopic}`, packet, true);
+  toUser(
+    subtopic: string,
+    packet: Record<string, unknown>,
+    options: { mqttOnly?: boolean } = {},
+  ): void {
+    this.send(`u/${this.state.user.userId}/in/${subtopic}`, packet, true, options.mqttOnly);
   }
 
-  private send(topic: string, packet: Record<string, unknown>, delivered: boolean): void {
+  private send(
+    topic: string,
+    packet: Record<string, unknown>,
+    delivered: boolean,
+    mqttOnly = false,
+  ): void {
     this.log.push({ time: new Date().toISOString(), topic, packet, delivered });
     if (this.log.length > 2000) this.log.shift();
     if (!delivered) return;
     const text = JSON.stringify(packet);
-    for (const res of this.sse.keys()) res.write(`event: message\ndata: ${text}\n\n`);
+    if (!mqttOnly)
+      for (const res of this.sse.keys()) res.write(`event: message\ndata: ${text}\n\n`);
     this.broker?.publish(
       {
         cmd: 'publish',

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { SimControlError, SimServer } from '../common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { renderSnapshot, SimControlError, SimServer } from '../common';
 import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry, SimReply } from '../common';
 import { hmsOk, registerApiRoutes } from './api-routes';
 import { registerAuthRoutes } from './auth-routes';
@@ -7,7 +7,7 @@ import { addLibraryItem, registerLibraryRoutes, resetLibrary } from './library';
 import { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
 import { ArloState } from './state';
-import type { AccountFlags, SubscriptionAnswers, Transport } from './state';
+import type { AccountFlags, LibraryItem, SubscriptionAnswers, Transport } from './state';
 
 export * from './devices';
 export { ArloState, FACTORS } from './state';
@@ -52,6 +52,9 @@ export const ARLO_EVENT_TYPES = [
   'person',
   'vehicle',
   'animal',
+  // The camera saying the activity is over: motionDetected / audioDetected false (2.9).
+  'motion-end',
+  'audio-end',
 ] as const;
 export type ArloSimEvent = (typeof ARLO_EVENT_TYPES)[number];
 
@@ -143,32 +146,58 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
         }),
       };
     }
-    const property = type === 'audio' ? 'audioDetected' : 'motionDetected';
+    const property = type.startsWith('audio') ? 'audioDetected' : 'motionDetected';
     const delivered = bus.fromDevice(gateway, `cameras/${cameraId}`, {
       action: 'is',
       from: gateway.deviceId,
       resource: `cameras/${cameraId}`,
       transId: transId(),
-      properties: { [property]: true },
+      properties: { [property]: !type.endsWith('-end') },
     });
-    if (type === 'audio') return { delivered };
-    // Every motion records a clip (vendor-facts 2.9: new recordings reach the library); it is
-    // listed once recorded and uploaded, clipDelayMs later. Smart notifications label it.
-    const now = Date.now();
-    const smart = type === 'person' || type === 'vehicle' || type === 'animal';
-    const item = addLibraryItem(state, {
-      cameraId,
-      at: now,
-      objCategory: smart ? type[0].toUpperCase() + type.slice(1) : undefined,
-      extras: options.clipDelayMs ? { readyAtMs: now + options.clipDelayMs } : undefined,
-    });
-    if (smart && delivered)
-      bus.toUser('library/add', {
-        action: 'add',
-        resource: 'library',
-        transId: transId(),
-        properties: item,
+    if (type === 'person' || type === 'vehicle' || type === 'animal') {
+      // Smart detections label the recording that the motion started (2.9): objCategory is
+      // "vehicle", "person", "animal" or "other". Its thumbnail is a presigned S3 URL that
+      // expires like every other (2.6, 2.11).
+      const now = Date.now();
+      const key = randomBytes(12).toString('hex');
+      const expires = options.snapshotUrlTtlSec ?? 600;
+      state.snapshots.set(key, {
+        cameraId,
+        image: renderSnapshot({ cameraId: `${cameraId}-${type}`, width: 320, height: 180 }),
+        expiresAtMs: now + expires * 1000,
       });
+      const item: LibraryItem = {
+        deviceId: cameraId,
+        name: String(now),
+        utcCreatedDate: now,
+        localCreatedDate: now,
+        reason: 'motionRecord',
+        objCategory: type,
+        contentType: 'video/mp4',
+        mediaDurationSecond: 12,
+        presignedContentUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
+        presignedThumbnailUrl: `${sim.url}/_s3/snapshots/${key}.jpg?X-Amz-Expires=${expires}&X-Amz-Signature=${state.sign(key)}`,
+      };
+      state.library.push(item);
+      // The packet is the recording item itself, its fields at the top level (pyaarlo's
+      // dispatcher finds its deviceId there), and only MQTT has the library topic (2.4, 2.9):
+      // an SSE client must read the library to learn of it.
+      if (delivered)
+        bus.toUser(
+          'library/add',
+          { action: 'add', resource: 'library', transId: transId(), ...item },
+          { mqttOnly: true },
+        );
+    } else if (type === 'motion') {
+      // A plain motion records a clip too (vendor-facts 2.9: new recordings reach the library),
+      // listed once recorded and uploaded, clipDelayMs later.
+      const now = Date.now();
+      addLibraryItem(state, {
+        cameraId,
+        at: now,
+        extras: options.clipDelayMs ? { readyAtMs: now + options.clipDelayMs } : undefined,
+      });
+    }
     return { delivered };
   };
 
@@ -302,6 +331,55 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       throw new SimControlError(400, 'shape must be properties or unknown');
     state.v3ModeShape = b.shape;
     res.json(200, { ok: true });
+  });
+  // A battery that runs down or is put on the charger, and Wi-Fi that comes and goes: the base
+  // reports the change on the event stream as a device packet (pyaarlo README: "battery level
+  // changes"; docs/packets.md #3).
+  c.route('PUT', '/_sim/devices/:id/power', (req, res) => {
+    const d = state.devices.get(req.params.id);
+    if (!d) throw new SimControlError(404, `unknown device ${req.params.id}`);
+    const b = req.json() as { level?: unknown; charging?: unknown; signal?: unknown };
+    const battery = state.batteryNow(d);
+    if (b.level !== undefined || b.charging !== undefined) {
+      if (!battery) throw new SimControlError(400, 'device has no battery');
+      if (b.level !== undefined) {
+        if (!Number.isInteger(b.level) || (b.level as number) < 0 || (b.level as number) > 100)
+          throw new SimControlError(400, 'level must be an integer 0-100');
+        battery.level = battery.exact = b.level as number;
+      }
+      if (b.charging !== undefined) {
+        if (typeof b.charging !== 'boolean')
+          throw new SimControlError(400, 'charging must be a boolean');
+        battery.charging = b.charging;
+      }
+    }
+    if (b.signal !== undefined) {
+      if (!Number.isInteger(b.signal) || (b.signal as number) < 0 || (b.signal as number) > 5)
+        throw new SimControlError(400, 'signal must be an integer 0-5');
+      d.signal = b.signal as number;
+    }
+    const gateway = state.devices.get(d.seed.parentId)?.seed ?? d.seed;
+    const all = state.deviceProperties(d);
+    const properties: Record<string, unknown> = { signalStrength: all.signalStrength };
+    for (const k of ['batteryLevel', 'chargingState', 'chargerTech']) {
+      if (all[k] !== undefined) properties[k] = all[k];
+    }
+    const delivered = bus.fromDevice(gateway, `cameras/${d.seed.deviceId}`, {
+      action: 'is',
+      from: gateway.deviceId,
+      resource: `cameras/${d.seed.deviceId}`,
+      transId: `${gateway.deviceId}!${randomUUID()}`,
+      properties,
+    });
+    res.json(200, { id: d.seed.deviceId, properties, delivered });
+  });
+  c.route('GET', '/_sim/sirens', (_req, res) => {
+    res.json(
+      200,
+      [...state.devices.values()]
+        .filter((d) => state.hasSiren(d.seed))
+        .map((d) => ({ base: d.seed.deviceId, sirenState: d.sirenState })),
+    );
   });
   c.route('POST', '/_sim/devices/:id/ignore-next', (req, res) => {
     sim.ignoreNextCommand(req.params.id);

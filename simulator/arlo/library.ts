@@ -1,4 +1,4 @@
-import { SimControlError, clipFaultsFrom, renderMp4, sendClip } from '../common';
+import { SimControlError, clipFaultsFrom, renderMp4, renderSnapshot, sendClip } from '../common';
 import type { ClipFaults, SimRequest, SimResponse, SimServer } from '../common';
 import type { ArloState, LibraryItem } from './state';
 
@@ -79,7 +79,8 @@ export function libraryListing(
     .map((i) => ({
       ...i,
       presignedContentUrl: presign(cfg, 'content', i.name, now),
-      presignedThumbnailUrl: presign(cfg, 'thumb', i.name, now),
+      // A smart detection's thumbnail is its own presigned picture; keep it where it has one.
+      presignedThumbnailUrl: i.presignedThumbnailUrl || presign(cfg, 'thumb', i.name, now),
     }));
 }
 
@@ -116,7 +117,11 @@ export function registerLibraryRoutes(cfg: LibraryConfig): void {
       return s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
     }
     if (kind === 'thumb') {
-      return res.buffer(200, Buffer.from([0xff, 0xd8, 0xff, 0xd9]), 'image/jpeg');
+      return res.buffer(
+        200,
+        renderSnapshot({ cameraId: item.deviceId, width: 160, height: 90 }),
+        'image/jpeg',
+      );
     }
     const f = faults.get(state) ?? { trickleMs: 0, bytes: 0 };
     const clip = renderMp4({

@@ -65,6 +65,15 @@ export interface DeviceState {
   online: boolean;
   /** The base drops the next command it is sent: acknowledged by the cloud, never answered. */
   ignoreNext: boolean;
+  /**
+   * Device state as a base reports it in its `devices` packet [pyaarlo:docs/packets.md #4]:
+   * batteryLevel, batteryTech, chargerTech, chargingState "On"/"Off", signalStrength 0-5,
+   * swVersion. Battery devices only have the battery part.
+   */
+  battery?: { level: number; charging: boolean; exact: number; at: number };
+  signal: number;
+  /** Base stations with a siren: "on" or "off" [pyaarlo:base.py siren_state]. */
+  sirenState: 'on' | 'off';
 }
 
 export interface SnapshotObject {
@@ -152,7 +161,17 @@ export class ArloState {
     this.flags = { ...this.config.flags };
     this.devices.clear();
     for (const seed of this.config.seed ?? ARLO_SEED) {
-      this.devices.set(seed.deviceId, { seed, online: true, ignoreNext: false });
+      this.devices.set(seed.deviceId, {
+        seed,
+        online: true,
+        ignoreNext: false,
+        battery:
+          seed.battery === undefined
+            ? undefined
+            : { level: seed.battery, charging: false, exact: seed.battery, at: Date.now() },
+        signal: 4,
+        sirenState: 'off',
+      });
     }
     this.tokens.clear();
     this.factorAuths.clear();
@@ -178,6 +197,51 @@ export class ArloState {
     this.streams.clear();
     this.library = [];
     this.logins = 0;
+  }
+
+  /**
+   * A battery that drains off the charger (1 % an hour) and fills on it (30 % an hour),
+   * worked out when read, as the camera reports its level.
+   */
+  batteryNow(d: DeviceState): DeviceState['battery'] {
+    const b = d.battery;
+    if (!b) return b;
+    const hours = (Date.now() - b.at) / 3_600_000;
+    b.exact = b.charging ? Math.min(100, b.exact + hours * 30) : Math.max(0, b.exact - hours);
+    b.at = Date.now();
+    b.level = Math.round(b.exact);
+    return b;
+  }
+
+  /** The properties a base reports for one of its devices (pyaarlo docs/packets.md #4). */
+  deviceProperties(d: DeviceState): Record<string, unknown> {
+    const b = this.batteryNow(d);
+    const props: Record<string, unknown> = {
+      connectionState: d.online ? 'available' : 'unavailable',
+      modelId: d.seed.modelId,
+      hwVersion: d.seed.hwVersion,
+      serialNumber: d.seed.deviceId,
+      swVersion: `1.${d.seed.hwVersion.length}.0.${d.seed.deviceId.slice(-4)}`,
+      signalStrength: d.signal,
+      batteryTech: b ? 'Rechargeable' : 'None',
+      chargerTech: b?.charging ? 'QuickCharger' : 'None',
+    };
+    if (b) {
+      props.batteryLevel = b.level;
+      props.chargingState = b.charging ? 'On' : 'Off';
+    }
+    if (this.hasSiren(d.seed)) props.sirenState = d.sirenState;
+    return props;
+  }
+
+  /** A base station with a siren device behind it. */
+  hasSiren(seed: ArloDeviceSeed): boolean {
+    return (
+      seed.deviceType === 'basestation' &&
+      [...this.devices.values()].some(
+        (x) => x.seed.deviceType === 'siren' && x.seed.parentId === seed.deviceId,
+      )
+    );
   }
 
   isHubless(seed: ArloDeviceSeed): boolean {

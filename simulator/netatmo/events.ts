@@ -239,3 +239,28 @@ export async function pushConnection(
     message: `${m.seed.name} ${kind === 'connection' ? 'connected' : 'disconnected'}`,
   });
 }
+
+/**
+ * An SD card or power supply change, pushed as `<type>-sd` / `<type>-alim` with the event_type
+ * of vendor-facts 3.8; the new value is read from homestatus, as the push carries no status.
+ */
+export async function pushStateEvent(
+  state: NetatmoState,
+  extraCallback: string | null,
+  m: ModuleState,
+  kind: 'sd' | 'alim',
+  status: number,
+): Promise<WebhookDelivery[]> {
+  const home = state.home(m.seed.homeId);
+  return deliver(state, extraCallback, {
+    user_id: NETATMO_USER.id,
+    home_id: home.id,
+    home_name: home.name,
+    device_id: m.seed.id,
+    camera_id: m.seed.id,
+    event_type: kind,
+    event_id: objectId(),
+    push_type: `${m.seed.type}-${kind}`,
+    message: `${m.seed.name}: ${kind === 'sd' ? 'SD card' : 'power supply'} status ${status}`,
+  });
+}

@@ -92,6 +92,10 @@ export interface ModuleState {
   seed: ModuleSeed;
   monitoring?: 'on' | 'off';
   floodlight?: 'on' | 'off' | 'auto';
+  /** homestatus sd_status (vendor-facts 3.3): 1 missing ... 4 working, 5 defective, 7 no space. */
+  sdStatus: number;
+  /** homestatus alim_status: 1 incorrect power, 2 correct. */
+  alimStatus: number;
   connected: boolean;
   /** Does the LAN address answer? Only matters where the camera says it is local. */
   lanReachable: boolean;
@@ -212,6 +216,8 @@ export class NetatmoState {
         seed,
         monitoring: seed.monitoring,
         floodlight: seed.floodlight,
+        sdStatus: 4,
+        alimStatus: 2,
         connected: true,
         lanReachable: seed.isLocal,
         vpnToken: randomBytes(24).toString('base64url'),
@@ -372,10 +378,14 @@ export class NetatmoState {
     const id = objectId();
     const key = hex(32);
     this.pictures.set(id, key);
+    // snapshot_url is a plain public link on Netatmo's image store, fetched with no token
+    // (vendor-facts 3.8 lists it on every push); snapshot_id and snapshot_key go through
+    // getcamerapicture, which wants the access token like every API call (seed netatmo-api.md
+    // "GET /getcamerapicture").
     return {
       id,
       key,
-      url: `${this.config.baseUrl()}/api/getcamerapicture?image_id=${id}&key=${key}`,
+      url: `${this.config.baseUrl()}/netatmocameraimage/production/${id}${key}.jpg`,
     };
   }
 

@@ -13,15 +13,13 @@ interface VodState {
   recordingMs: number;
   /** video_id -> when it stops recording. */
   until: Map<string, number>;
-  /** camera id -> sd_status. */
-  sd: Map<string, number>;
 }
 
 const vods = new WeakMap<NetatmoState, VodState>();
 
 export function vodOf(state: NetatmoState): VodState {
   let v = vods.get(state);
-  if (!v) vods.set(state, (v = { recordingMs: 0, until: new Map(), sd: new Map() }));
+  if (!v) vods.set(state, (v = { recordingMs: 0, until: new Map() }));
   return v;
 }
 
@@ -31,8 +29,8 @@ export function resetVod(state: NetatmoState): void {
 
 export const SD_WORKING = 4;
 
-export function sdStatus(state: NetatmoState, m: ModuleState): number {
-  return vodOf(state).sd.get(m.seed.id) ?? SD_WORKING;
+export function sdStatus(_state: NetatmoState, m: ModuleState): number {
+  return m.sdStatus;
 }
 
 /** A new event's video: still recording if the simulator is set so, or absent without a card. */

@@ -23,7 +23,7 @@ import {
   watchStatus,
   type FlowNode,
 } from '../helpers/nodered';
-import { logLines } from '../helpers/log';
+import { accountLog } from '../helpers/log';
 
 const CREDS = { acc: { email: ARLO_USER.email, password: ARLO_USER.password } };
 
@@ -364,6 +364,8 @@ describe('Arlo in a Node-RED runtime', function () {
         account: 'acc',
         camera: '',
         types: [],
+        // The hub-less Garage camera is in its disarmed mode (mode0).
+        includeDisarmed: true,
         wires: [[`h${i}`]],
       })),
       ...Array.from({ length: n }, (_, i) => ({ id: `h${i}`, type: 'helper' })),
@@ -505,7 +507,16 @@ describe('Arlo in a Node-RED runtime', function () {
   describe('base station subscriptions (answered about once a minute, or never)', () => {
     const eventFlow = (): FlowNode[] => [
       account(sim),
-      { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['he']] },
+      {
+        id: 'ev',
+        type: 'camhub-event',
+        account: 'acc',
+        camera: '',
+        types: [],
+        // The hub-less Garage camera is in its disarmed mode (mode0).
+        includeDisarmed: true,
+        wires: [['he']],
+      },
       { id: 'he', type: 'helper' },
     ];
     const streamUp = () =>
@@ -614,7 +625,7 @@ describe('Arlo in a Node-RED runtime', function () {
       const err = await caught;
       assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /two-step verification/);
-      assert.equal(logLines('camhub-arlo', /two-step verification code/).length, 1);
+      assert.equal(accountLog('camhub-arlo', /two-step verification code/).length, 1);
       assert.ok(
         status.some((s) => s.text === 'status.waiting2fa'),
         JSON.stringify(status),
@@ -663,6 +674,31 @@ describe('Arlo in a Node-RED runtime', function () {
         assert.equal(sim.approvePush(), 1);
         return (await authStep({ poll: '1' })).body;
       });
+    });
+
+    it('signs in again as the trusted browser, no new code, when SSE says the token expired', async () => {
+      sim.setAccount({ transport: 'sse' });
+      await twoFactor(
+        'FA-EMAIL-01',
+        async () => (await authStep({ code: sim.lastOtp('EMAIL')! })).body,
+      );
+      await until('the stream', () => sim.bus.connections.sse === 1);
+      sim.clearRequests();
+      sim.expireTokens();
+      // An open event stream has no status in the log yet: it is still answering.
+      await until(
+        'the stream back',
+        () =>
+          sim.bus.connections.sse === 1 &&
+          sim.requests({ path: '/hmsweb/client/subscribe' }).some((r) => r.status === null),
+      );
+      assert.equal(sim.requests({ path: '/api/auth', method: 'POST' }).length, 1);
+      assert.equal(sim.requests({ path: '/api/startAuth' }).length, 1);
+      assert.equal(sim.requests({ path: '/api/getFactors' }).length, 0);
+      assert.equal(sim.requests({ path: '/api/finishAuth' }).length, 0);
+      const out = nextMessage('h1');
+      send(4);
+      assert.ok(Buffer.isBuffer((await out).payload));
     });
 
     it('logs in again as a trusted browser after a restart, with no new code', async () => {
@@ -723,7 +759,7 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.equal(err.code, 'AUTH_FAILED');
       assert.match(err.message, /Check the email and password/);
       assert.doesNotMatch(JSON.stringify(err), /wrong-password-9/);
-      const lines = logLines('camhub-arlo', /refused the login/);
+      const lines = accountLog('camhub-arlo', /refused the login/);
       assert.equal(lines.length, 1);
       assert.doesNotMatch(lines[0], /wrong-password-9/);
     });
@@ -932,7 +968,7 @@ describe('Arlo flagship example', function () {
     await unload();
   });
 
-  it('runs unchanged on the simulated account: motion while armed -> snapshot', async () => {
+  it("runs unchanged on the simulated account: motion while armed -> the event's picture", async () => {
     const file = path.join(
       __dirname,
       '../../examples/04 - Arlo motion while armed, snapshot, notify.json',
@@ -943,7 +979,7 @@ describe('Arlo flagship example', function () {
       .map((n) =>
         n.type === 'camhub-arlo'
           ? { ...n, baseUrl: sim.url, authUrl: sim.authUrl }
-          : n.type === 'camhub-snapshot'
+          : n.name === "the event's picture"
             ? { ...n, wires: [['h1']] }
             : n,
       );

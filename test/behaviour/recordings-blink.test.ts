@@ -264,10 +264,10 @@ describe('camhub-recordings on Blink in a Node-RED runtime', function () {
     const env = { ...process.env };
     process.env.TELEGRAM_BOT_TOKEN = '123:test-token';
     process.env.TELEGRAM_CHAT_ID = '42';
-    process.env.TELEGRAM_API = `http://127.0.0.1:${(telegram.address() as AddressInfo).port}`;
+    process.env.TELEGRAM_API_URL = `http://127.0.0.1:${(telegram.address() as AddressInfo).port}`;
     try {
       const example = readExamples(path.join(__dirname, '..', '..', 'examples')).find((e) =>
-        e.file.startsWith('07 - '),
+        e.file.startsWith('09 - '),
       );
       assert.ok(example);
       const flow = example.nodes.map((n): FlowNode => {
@@ -297,7 +297,7 @@ describe('camhub-recordings on Blink in a Node-RED runtime', function () {
       assert.match(body, /Content-Type: video\/mp4/);
       assert.ok(body.includes('ftyp'));
     } finally {
-      for (const k of ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID', 'TELEGRAM_API']) {
+      for (const k of ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID', 'TELEGRAM_API_URL']) {
         if (env[k] === undefined) delete process.env[k];
         else process.env[k] = env[k];
       }

@@ -109,7 +109,7 @@ describe('camhub-recordings on Netatmo in a Node-RED runtime', function () {
     assert.deepEqual(starts, [...starts].sort().reverse());
     assert.ok(items.some((i) => i.labels.includes('vehicle')));
     assert.ok(items.some((i) => i.labels.includes('person')));
-    assert.match(items[0].thumbnailUrl ?? '', /getcamerapicture/);
+    assert.match(items[0].thumbnailUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\//);
     assert.ok(items[0].eventId);
     const pages = sim.requests({ path: '/api/getevents' }).filter((r) => r.query.event_id);
     assert.ok(pages.length >= 1, 'followed the event_id cursor');

@@ -1,7 +1,7 @@
 import { helper } from './nodered';
 
 /** The Node-RED log lines a node type wrote so far (the test helper spies on the log). */
-export function logLines(type: string, pattern: RegExp): string[] {
+export function accountLog(type: string, pattern: RegExp): string[] {
   return helper
     .log()
     .args.map((a: unknown[]) => a[0] as { type?: string; msg: unknown })

@@ -21,6 +21,8 @@ const TYPES = [
   'camhub-ptz',
   'camhub-stream',
   'camhub-recordings',
+  'camhub-device',
+  'camhub-control',
 ] as const;
 
 let httpNodeApp: http.RequestListener | undefined;
@@ -39,6 +41,7 @@ export const CORE_NODES: NodeModule[] = [
   'core/function/10-function.js',
   'core/function/15-change.js',
   'core/storage/10-file.js',
+  'core/function/89-delay.js',
   'core/network/21-httprequest.js',
 ].map((f) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

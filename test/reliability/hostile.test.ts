@@ -78,6 +78,8 @@ describe('hostile input', function () {
     'camhub-ptz',
     'camhub-stream',
     'camhub-recordings',
+    'camhub-device',
+    'camhub-control',
   ]) {
     it(`${type}: thousands of random msgs never throw past done(err), each error says what to do`, async () => {
       const flow: FlowNode[] = [
@@ -131,6 +133,8 @@ describe('hostile input', function () {
         'camhub-ptz': { payload: { action: 'stop' }, camera: REOLINK_UIDS.ptzOutdoor },
         'camhub-stream': { payload: 1, camera: REOLINK_UIDS.fixed },
         'camhub-recordings': { payload: 'list', camera: REOLINK_UIDS.fixed },
+        'camhub-device': { payload: 'status', camera: REOLINK_UIDS.fixed },
+        'camhub-control': { payload: { get: true }, camera: REOLINK_UIDS.fixed },
       }[type] as Record<string, unknown>;
       const n = outs.msgs.length;
       getNode('n1').receive(good);

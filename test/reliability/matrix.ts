@@ -16,7 +16,9 @@ export type FaultId =
   | 'command-never-completes'
   | 'cloud-restart'
   | 'reconnect-command'
-  | 'reconnect-events';
+  | 'reconnect-events'
+  | 'webhook-after-restart'
+  | 'signature-over-escaped-body';
 
 export interface FaultRow {
   id: FaultId;
@@ -104,6 +106,19 @@ export const FAULTS: FaultRow[] = [
     fault: 'The event stream reconnects, and the base station never answers its subscription',
     userSees:
       'Events resume within one heartbeat; every base station stays registered by the heartbeat, answered or not; none is emitted twice.',
+  },
+  {
+    id: 'webhook-after-restart',
+    fault: 'Node-RED restarts while the cloud pushes events to the webhook',
+    userSees:
+      'Events keep coming by webhook after the restart, with no new sign-in: the account registers its webhook again as it starts (Netatmo: `addwebhook`, then the activation call).',
+  },
+  {
+    id: 'signature-over-escaped-body',
+    fault:
+      'A pushed body with escaped slashes (`\\/`), `\\u` escapes and spaces, under any content type',
+    userSees:
+      "The event arrives: the signature or key is checked over the exact bytes received, also in Node-RED's default setup where the editor's body parsers run first (`test/behaviour/webhook-runtime.test.ts` starts such a Node-RED).",
   },
 ];
 

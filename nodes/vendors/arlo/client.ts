@@ -3,6 +3,7 @@ import { SingleFlight } from '../../core/async';
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
   ArloLibraryItem,
@@ -35,6 +36,7 @@ export interface ArloClientOptions {
   timeoutMs?: number;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
 }
 
 export interface Session {
@@ -92,6 +94,7 @@ export class ArloClient {
       baseUrl: opts.authUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapOcapiError,
       isAuthError: () => false,
@@ -101,6 +104,7 @@ export class ArloClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapHmsError,
       isAuthError: isSessionError,
@@ -205,6 +209,7 @@ export class ArloClient {
         EnvSource: 'prod',
       },
       idempotent: true,
+      login: true,
       label: 'Arlo login',
     });
     if (!data.token || !data.userId) throw cloudError('Arlo login', 'no token in the reply');
@@ -409,18 +414,21 @@ export class ArloClient {
   }
 
   /**
-   * The recordings library between two days, inclusive (`YYYYMMDD`): vendor-facts 2.9,
-   * `POST /hmsweb/users/library {dateFrom, dateTo}`. Items carry presigned MP4 and thumbnail
-   * links that expire, so callers read the library again rather than keep them.
+   * The recordings of the days from `from` to `to` (vendor-facts 2.9: POST /hmsweb/users/library
+   * with dateFrom/dateTo as YYYYMMDD). Used for smart detections on SSE accounts and by anyone
+   * who lists recordings.
    */
-  async library(dateFrom: string, dateTo: string, label?: string): Promise<ArloLibraryItem[]> {
+  async library(
+    from: Date,
+    to: Date,
+    label = 'Reading the Arlo library',
+  ): Promise<ArloLibraryItem[]> {
+    const day = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
     const items = await this.hms<ArloLibraryItem[]>({
       method: 'POST',
       path: '/hmsweb/users/library',
-      body: { dateFrom, dateTo },
-      idempotent: true,
-      coalesce: true,
-      label: label ?? 'Reading the Arlo library',
+      body: { dateFrom: day(from), dateTo: day(to) },
+      label,
     });
     return Array.isArray(items) ? items.filter((i) => i && typeof i === 'object') : [];
   }
@@ -496,19 +504,20 @@ function isSessionError(reply: RawReply): boolean {
  * Retry-After (vendor facts 2.10). That is the edge, not Arlo judging the password: never
  * "credentials rejected".
  */
-function edgeError(reply: RawReply, label: string): CamhubError | undefined {
+function edgeError(reply: RawReply, label: string, login: boolean): CamhubError | undefined {
   if (reply.json !== undefined) return undefined;
+  const unchecked = login ? '; the email and password were not checked' : '';
   if (reply.status === 403) {
     return new CamhubError(
       'CLOUD_ERROR',
-      `${label}: Arlo's edge (Cloudflare) refused the request (HTTP 403) before Arlo saw it; the email and password were not checked. It does this when it sees too many requests; wait a few minutes and try again.`,
+      `${label}: Arlo's edge (Cloudflare) refused the request (HTTP 403) before Arlo saw it${unchecked}. It does this when it sees too many requests; wait a few minutes and try again.`,
       { status: 403, notExecuted: true },
     );
   }
   if (reply.status === 429) {
     return new CamhubError(
       'RATE_LIMITED',
-      `${label}: Arlo's edge (Cloudflare) is limiting requests from this address (HTTP 429); the email and password were not checked. Wait a few minutes before the next msg.`,
+      `${label}: Arlo's edge (Cloudflare) is limiting requests from this address (HTTP 429)${unchecked}. Wait a few minutes before the next msg.`,
       // pyaarlo waits 3 s before trying a login again after a 403/429 (vendor facts 2.10).
       { status: 429, notExecuted: true, retryAfterMs: 3000 },
     );
@@ -518,7 +527,7 @@ function edgeError(reply: RawReply, label: string): CamhubError | undefined {
 
 export function mapOcapiError(reply: RawReply, req: HttpRequest): CamhubError | undefined {
   const label = req.label ?? 'Arlo login';
-  const edge = edgeError(reply, label);
+  const edge = edgeError(reply, label, true);
   if (edge) return edge;
   const body = reply.json as OcapiReply<unknown> | undefined;
   const meta = body?.meta;
@@ -565,7 +574,7 @@ export function mapOcapiError(reply: RawReply, req: HttpRequest): CamhubError | 
 
 export function mapHmsError(reply: RawReply, req: HttpRequest): CamhubError | undefined {
   const label = req.label ?? 'The request';
-  const edge = edgeError(reply, label);
+  const edge = edgeError(reply, label, false);
   if (edge) return edge;
   const body = reply.json as HmsReply<HmsErrorData> | undefined;
   if (reply.status < 400 && body?.success !== false) return undefined;

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { RecentIds, SingleFlight } from '../../core/async';
+import { SingleFlight } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  bareStatus,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -11,7 +18,6 @@ import type {
   CameraEvent,
   CameraInfo,
   ConnectionState,
-  EventType,
   PtzCommand,
   SecretStore,
   Snapshot,
@@ -22,6 +28,8 @@ import type { EventClipRef, Recording, RecordingFile, RecordingRange } from '../
 import { splitRecordingId } from '../../core/recordings';
 import { ArloClient, USER_AGENT } from './client';
 import * as rec from './recordings';
+import { arloStatusFields, hasSiren, SIREN_ON } from './device';
+import { ArloEvents } from './events';
 import { ArloEventStream, type StreamTarget } from './stream';
 import type {
   ArloDevice,
@@ -40,6 +48,8 @@ export interface ArloProviderOptions {
   timeoutMs?: number;
   /** How long a command waits for its answer on the event stream. */
   commandTimeoutMs?: number;
+  /** On SSE accounts: how long after a motion the library is read for its smart label. */
+  libraryDelayMs?: number;
   /** Renewal period of the base stations' event subscription. */
   heartbeatMs?: number;
   /** How long the stream stays open after the last user, so bursts of commands share it. */
@@ -47,19 +57,16 @@ export interface ArloProviderOptions {
   reconnectBaseMs?: number;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
 }
 
 const CAMERA_TYPES = new Set(['camera', 'doorbell', 'arloq', 'arloqs']);
 /** Models that run on a battery (camera list facts only; Arlo reports the level on the stream). */
 const BATTERY_MODELS =
   /^(VMC4030|VMC4040|VMC4041|VMC4050|VMC5040|VMC2030|VMC2040|VMC3040|VMC4060|FB1001|AVD2001)/;
-const SMART_TYPES: Record<string, EventType> = {
-  person: 'person',
-  vehicle: 'vehicle',
-  animal: 'animal',
-  package: 'other',
-};
 const DEFAULT_MQTT = 'wss://mqtt-cluster.arloxcld.com:443/mqtt';
+/** How long an active mode read for an event is trusted when no mode packet says otherwise. */
+const ARMED_TTL_MS = 5 * 60_000;
 /** v1 (notify) modes: Arlo Baby and Go by model (vendor facts 2.5), Arlo Q by device type. */
 const V1_MODELS = /^(ABC1000|VML4030)/;
 /** The location modes every v3 account has (pyaarlo location.py DEFAULT_MODES). */
@@ -84,7 +91,6 @@ function v3Modes(res: unknown): Mode[] | undefined {
 
 /** A base silent this many heartbeats is reported (it answers about once a minute, 2.4). */
 const QUIET_HEARTBEATS = 5;
-const SEEN_MAX = 1000;
 
 type ModeApi = 'v1' | 'v2' | 'v3';
 interface Mode {
@@ -110,11 +116,16 @@ export class ArloProvider extends BaseProvider {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly subscribed = new Map<string, Promise<void>>();
+  private readonly events: ArloEvents;
+  private transport: 'mqtt' | 'sse' | undefined;
+  /** Base station (or location) id -> whether its active mode is armed, and when read. */
+  private readonly armedCache = new Map<string, { armed: boolean; at: number }>();
+  private readonly armedFlight = new SingleFlight<boolean | null>();
   /** Base station id -> when a packet from it last arrived. */
   private readonly heardFrom = new Map<string, number>();
   /** Base stations silent for several heartbeats. */
   private readonly quiet = new Set<string>();
-  private readonly seen = new RecentIds(SEEN_MAX);
+  private readonly warnedQuiet = new Set<string>();
   private readonly snapFlight = new SingleFlight<Snapshot>();
   private v3Revision: number | undefined;
   private v3ShapeLogged = false;
@@ -131,7 +142,20 @@ export class ArloProvider extends BaseProvider {
       timeoutMs: opts.timeoutMs,
       store: opts.store,
       log: opts.log,
+      gate: opts.gate,
     });
+    this.events = new ArloEvents(
+      {
+        vendor: this.vendor,
+        log: this.log,
+        cameraName: (id) => this.cachedCamera(id)?.name ?? this.devices.get(id)?.deviceName ?? id,
+        armed: (id) => this.armedNow(id),
+        emit: (event) => this.emit(event),
+        library: (from, to) => this.client.library(from, to),
+        transport: () => this.transport,
+      },
+      { libraryDelayMs: opts.libraryDelayMs },
+    );
     this.client.onMfa = (waiting) => {
       if (waiting && !this.closed) this.setState({ state: 'waiting2fa' });
     };
@@ -194,6 +218,7 @@ export class ArloProvider extends BaseProvider {
             battery: BATTERY_MODELS.test(model),
             // The cloud library keeps every camera's clips (vendor-facts 2.9).
             recordings: true,
+            siren: hasSiren(parent, items),
           },
         };
       });
@@ -214,6 +239,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   protected stopEvents(): void {
+    this.events.stop();
     this.release();
   }
 
@@ -283,6 +309,7 @@ export class ArloProvider extends BaseProvider {
       'User-Agent': USER_AGENT,
     };
     // Devices that list MQTT topics mean the account is on MQTT; otherwise Arlo serves SSE.
+    this.transport = topics.size > 0 ? 'mqtt' : 'sse';
     if (topics.size > 0) {
       topics.add(`u/${session.userId}/in/#`);
       return {
@@ -364,6 +391,9 @@ export class ArloProvider extends BaseProvider {
       if (now - (this.heardFrom.get(id) ?? now) < limit || this.quiet.has(id)) continue;
       this.quiet.add(id);
       changed = true;
+      // Once per base: a base that answers now and then must not fill the log.
+      if (this.warnedQuiet.has(id)) continue;
+      this.warnedQuiet.add(id);
       this.log.warn(
         `Arlo base station "${gw.deviceName ?? id}" has sent nothing for ${Math.round(limit / 1000)} s although its event subscription is renewed; its events may not arrive. Check it in the Arlo app.`,
       );
@@ -388,7 +418,7 @@ export class ArloProvider extends BaseProvider {
       if (this.quiet.delete(id)) {
         changed = true;
         const name = this.devices.get(id)?.deviceName ?? id;
-        this.log.info(`Arlo base station "${name}" is sending events again.`);
+        this.log.debug(`Arlo base station "${name}" is sending again.`);
       }
     }
     if (changed && this.state.state === 'connected') this.setState(this.connectedState());
@@ -545,43 +575,163 @@ export class ArloProvider extends BaseProvider {
       });
       return;
     }
-    for (const event of this.toEvents(p)) {
-      if (this.seen.add(event.eventId)) this.emit(event);
+    // A mode changed: the armed state of the next event is read afresh.
+    if (p.resource === 'activeAutomations' || p.resource === 'automation/activeMode') {
+      this.armedCache.clear();
+    }
+    this.events.onPacket(p);
+    this.statePacket(p);
+  }
+
+  // ---- device state and the siren -----------------------------------------------------------
+
+  /** Device packets (battery, signal, connection) update the state watching nodes see. */
+  private statePacket(p: ArloPacket): void {
+    if (p.action !== 'is') return;
+    const m = /^(cameras|doorbells)\/(.+)$/.exec(p.resource ?? '');
+    if (m && p.properties && typeof p.properties === 'object') {
+      const fields = arloStatusFields(p.properties);
+      if (Object.keys(fields).length) this.patchStatus(m[2], fields);
+      return;
+    }
+    if (p.resource === 'devices' && p.devices && typeof p.devices === 'object') {
+      for (const [id, d] of Object.entries(p.devices as Record<string, { properties?: unknown }>)) {
+        const props = d?.properties;
+        if (props && typeof props === 'object') {
+          this.patchStatus(id, arloStatusFields(props as Record<string, unknown>));
+        }
+      }
     }
   }
 
-  private toEvents(p: ArloPacket): CameraEvent[] {
-    const props = p.properties && typeof p.properties === 'object' ? p.properties : {};
-    const types: EventType[] = [];
-    let cameraId = '';
-    const m = /^(cameras|doorbells)\/(.+)$/.exec(p.resource ?? '');
-    if (m && p.action === 'is') {
-      cameraId = m[2];
-      if (props.motionDetected === true) types.push('motion');
-      if (props.audioDetected === true) types.push('sound');
-      if (props.buttonPressed === true) types.push('doorbell');
-    } else if (
-      p.resource === 'library' &&
-      p.action === 'add' &&
-      typeof props.deviceId === 'string'
-    ) {
-      cameraId = props.deviceId;
-      const label = typeof props.objCategory === 'string' ? props.objCategory.toLowerCase() : '';
-      if (label) types.push(SMART_TYPES[label] ?? 'other');
+  /** The state of every device behind a gateway, as its `devices` packet reports it. */
+  private async gatewayState(gw: ArloDevice): Promise<Record<string, Record<string, unknown>>> {
+    const transId = `web!${randomUUID()}`;
+    const packet = await this.command(
+      gw,
+      () =>
+        this.notify(gw, { action: 'get', resource: 'devices', publishResponse: false, transId }),
+      (x) => x.resource === 'devices' && (x.transId === transId || x.from === gw.deviceId),
+      `Base station "${gw.deviceName ?? gw.deviceId}"`,
+    );
+    const out: Record<string, Record<string, unknown>> = {};
+    const devices = (packet.devices ?? {}) as Record<string, { properties?: unknown }>;
+    for (const [id, d] of Object.entries(devices)) {
+      if (d?.properties && typeof d.properties === 'object') {
+        out[id] = d.properties as Record<string, unknown>;
+      }
     }
-    if (!cameraId || types.length === 0) return [];
-    const name =
-      this.cachedCamera(cameraId)?.name ?? this.devices.get(cameraId)?.deviceName ?? cameraId;
-    const base = typeof p.transId === 'string' && p.transId ? p.transId : randomUUID();
-    const time = new Date().toISOString();
-    return types.map((type) => ({
-      vendor: this.vendor,
-      camera: { id: cameraId, name },
-      type,
-      time,
-      eventId: `${base}:${type}`,
-      raw: p,
-    }));
+    return out;
+  }
+
+  /**
+   * One `devices` read per gateway (pyaarlo base.py update_states) and one mode read per
+   * gateway for armed. A gateway that does not answer leaves its cameras' fields null.
+   */
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    const byGateway = new Map<string, CameraInfo[]>();
+    for (const cam of cams) {
+      if (!cam.online) continue;
+      const gw = this.gateway(cam.id).deviceId as string;
+      byGateway.set(gw, [...(byGateway.get(gw) ?? []), cam]);
+    }
+    const props = new Map<string, Record<string, unknown>>();
+    const armed = new Map<string, boolean>();
+    await Promise.all(
+      [...byGateway].map(async ([id, list]) => {
+        const gw = this.devices.get(id) as ArloDevice;
+        const [state, arm] = await Promise.all([
+          this.gatewayState(gw).catch((err: unknown) => {
+            this.log.debug(`Arlo state of "${gw.deviceName}" not read: ${String(err)}`);
+            return {} as Record<string, Record<string, unknown>>;
+          }),
+          this.getArmState(list[0].id).catch(() => undefined),
+        ]);
+        for (const [dev, p] of Object.entries(state)) props.set(dev, p);
+        if (arm) for (const cam of list) armed.set(cam.id, arm.armed);
+      }),
+    );
+    return cams.map((cam) => {
+      const st = bareStatus(cam);
+      const p = props.get(cam.id);
+      if (!cam.online) return st;
+      if (p) Object.assign(st, arloStatusFields(p));
+      st.armed = st.online ? (armed.get(cam.id) ?? null) : null;
+      return st;
+    });
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    if (!cam.capabilities.siren) return {};
+    const base = this.gateway(cam.id);
+    const who = `The siren of "${base.deviceName ?? base.deviceId}"`;
+    if (request.siren !== undefined) {
+      const transId = `web!${randomUUID()}`;
+      const properties = request.siren === 'on' ? { ...SIREN_ON } : { sirenState: 'off' };
+      // pyaarlo base.py siren_on/siren_off: a notify to the base, confirmed on the stream.
+      const answer = await this.command(
+        base,
+        () => this.notify(base, { action: 'set', resource: 'siren', properties, transId }),
+        (p) => p.transId === transId && p.resource === 'siren',
+        who,
+      );
+      const state = (answer.properties ?? {}).sirenState;
+      if (state === 'on' || state === 'off') return { siren: state };
+    }
+    const state = await this.gatewayState(base);
+    const own = state[base.deviceId as string]?.sirenState;
+    // A base reports its own state only where it has a siren; no answer is not a guess.
+    if (own === 'on' || own === 'off') return { siren: own };
+    throw new CamhubError('CLOUD_ERROR', `${who}: Arlo did not report its state. Try again.`);
+  }
+
+  /**
+   * Whether the active mode of the camera's base station (or location, v3) is an armed one,
+   * as the cloud says now (vendor-facts 2.5); null when it cannot be read.
+   */
+  private async armedNow(cameraId: string): Promise<boolean | null> {
+    let key: string;
+    try {
+      key = this.gateway(cameraId).deviceId as string;
+    } catch {
+      return null;
+    }
+    const hit = this.armedCache.get(key);
+    if (hit && Date.now() - hit.at < ARMED_TTL_MS) return hit.armed;
+    return this.armedFlight.run(key, async () => {
+      try {
+        const { armed } = await this.getArmState(cameraId);
+        this.armedCache.set(key, { armed, at: Date.now() });
+        return armed;
+      } catch (err) {
+        this.log.debug(`Reading the Arlo mode for an event failed: ${String(err)}`);
+        return null;
+      }
+    });
+  }
+
+  /** The event's own picture: a presigned S3 URL, fetched with no Authorization (2.6). */
+  async eventImage(event: CameraEvent): Promise<Snapshot> {
+    const url = event.image?.url;
+    const what = `The picture of the event on "${event.camera.name}"`;
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+      throw new CamhubError('NOT_SUPPORTED', `${what} is not named by Arlo.`);
+    }
+    const res = await this.client.api.request<Buffer>({
+      method: 'GET',
+      path: url,
+      auth: false,
+      expect: 'buffer',
+      label: what,
+    });
+    const image = res.data;
+    if (!(image.length > 3 && image[0] === 0xff && image[1] === 0xd8)) {
+      throw new CamhubError('CLOUD_ERROR', `${what} is not a JPEG picture.`);
+    }
+    return { image, contentType: 'image/jpeg', time: event.time };
   }
 
   // ---- recordings (the cloud library) ------------------------------------------------------
@@ -1080,6 +1230,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   protected closeClient(): void {
+    this.events.close();
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
     this.closeStream();

@@ -29,8 +29,9 @@ const LABELS: Record<string, string> = {
   other: 'other',
 };
 
-function ymd(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+/** The library reads whole days (it takes them as YYYYMMDD): this is the day of an instant. */
+function day(ms: number): Date {
+  return new Date(ms);
 }
 
 function key(item: ArloLibraryItem): string {
@@ -93,8 +94,8 @@ export async function listRecordings(
     );
   }
   const items = await client.library(
-    ymd(range.from - DAY_MS),
-    ymd(range.to + DAY_MS),
+    day(range.from - DAY_MS),
+    day(range.to + DAY_MS),
     `Recordings of "${cam.name}"`,
   );
   return items
@@ -120,8 +121,8 @@ export async function findItem(
     );
   }
   const items = await client.library(
-    ymd(at - DAY_MS),
-    ymd(at + DAY_MS),
+    day(at - DAY_MS),
+    day(at + DAY_MS),
     `Recording of "${cam.name}"`,
   );
   return items.find((i) => i.deviceId === cam.id && key(i) === k);
@@ -200,10 +201,16 @@ export async function forEvent(
   timeoutMs: number,
   stopped: () => boolean,
 ): Promise<Recording> {
-  const raw = (ref.raw ?? {}) as { resource?: unknown; properties?: ArloLibraryItem };
+  const raw = (ref.raw ?? {}) as ArloLibraryItem & {
+    resource?: unknown;
+    properties?: ArloLibraryItem;
+  };
+  // A library/add packet is the recording itself: its fields at the top level (as MQTT sends
+  // it, vendor-facts 2.9) or, from older relays, under properties.
+  const item = raw.properties?.name !== undefined ? raw.properties : raw;
   let wanted: string | undefined;
-  if (raw.resource === 'library' && raw.properties?.name !== undefined) {
-    wanted = key(raw.properties);
+  if (raw.resource === 'library' && item.name !== undefined) {
+    wanted = key(item);
   } else if (ref.clipId) {
     wanted = ref.clipId.includes('|') ? splitRecordingId(ref.clipId).key : ref.clipId;
   }
@@ -216,8 +223,8 @@ export async function forEvent(
   return waitForClip(
     async () => {
       const items = await client.library(
-        ymd(at - DAY_MS),
-        ymd(at + DAY_MS),
+        day(at - DAY_MS),
+        day(at + DAY_MS),
         `Recording of "${cam.name}"`,
       );
       const mine = items.filter((i) => i.deviceId === cam.id);

@@ -95,17 +95,22 @@ export interface ArloStored {
   expiresAt?: number;
 }
 
-/** One recording of the library (vendor-facts 2.9). */
+/**
+ * A recording in the library (vendor-facts 2.9): from POST /hmsweb/users/library, and on MQTT
+ * `library/add` with these fields at the top level of the packet.
+ */
 export interface ArloLibraryItem {
   deviceId?: string;
   name?: string;
-  /** Epoch ms. */
+  /** ms since the epoch. */
   utcCreatedDate?: number;
   localCreatedDate?: number;
   reason?: string;
+  /** What started the recording: person, vehicle, animal or other (any case). */
   objCategory?: string;
-  contentType?: string;
-  mediaDurationSecond?: number;
+  objRegion?: unknown;
   presignedContentUrl?: string;
   presignedThumbnailUrl?: string;
+  mediaDurationSecond?: number;
+  contentType?: string;
 }

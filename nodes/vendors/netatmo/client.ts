@@ -2,6 +2,7 @@ import { SingleFlight } from '../../core/async';
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
   GetEvents,
@@ -58,6 +59,7 @@ export interface NetatmoClientOptions {
   timeoutMs?: number;
   rateLimitCooldownMs?: number;
   log: Logger;
+  gate?: LoginGate;
 }
 
 function notConnected(): CamhubError {
@@ -93,6 +95,7 @@ export class NetatmoClient {
   private readonly cooldownMs: number;
   private recent: string[] = [];
   private saving: Promise<void> = Promise.resolve();
+  private savePending = false;
   private saidNotConnected = false;
 
   constructor(private readonly opts: NetatmoClientOptions) {
@@ -102,6 +105,7 @@ export class NetatmoClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       auth: {
         headers: (): Record<string, string> =>
           this.session ? { Authorization: `Bearer ${this.session.accessToken}` } : {},
@@ -199,6 +203,7 @@ export class NetatmoClient {
         if (err instanceof CamhubError && err.vendorCode === 'invalid_grant') {
           // The refresh token is dead for good (rotated by someone else, or a year unused).
           this.session = undefined;
+          await this.saving;
           await this.opts.store.clear().catch(() => undefined);
           throw sessionLost();
         }
@@ -243,17 +248,26 @@ export class NetatmoClient {
     this.persist();
   }
 
-  /** Writes the session with the pause and the event ids; one write at a time, in order. */
+  /**
+   * Writes the session with the pause and the event ids: one write at a time, and a burst of
+   * events (a poll page) becomes one write of the latest state. Nothing is written once the
+   * login is gone (disconnected or refused), so a late write cannot bring it back.
+   */
   private persist(): void {
-    const session = this.session;
-    if (!session) return;
-    const saved: Saved = {
-      ...session,
-      ...(this.blockedUntil > Date.now() ? { blockedUntil: this.blockedUntil } : {}),
-      recent: [...this.recent],
-    };
+    if (this.savePending) return;
+    this.savePending = true;
     this.saving = this.saving
-      .then(() => this.opts.store.save({ ...saved }))
+      .then(async () => {
+        this.savePending = false;
+        const session = this.session;
+        if (!session) return;
+        const saved: Saved = {
+          ...session,
+          ...(this.blockedUntil > Date.now() ? { blockedUntil: this.blockedUntil } : {}),
+          recent: [...this.recent],
+        };
+        await this.opts.store.save({ ...saved });
+      })
       .catch((err: unknown) =>
         this.opts.log.warn(`could not save the Netatmo account state: ${String(err)}`),
       );
@@ -268,6 +282,8 @@ export class NetatmoClient {
       scope: NETATMO_SCOPES.join(' '),
     });
     await this.adopt(reply);
+    // The user connected again: an earlier refusal no longer holds logins back.
+    await this.opts.gate?.succeeded();
   }
 
   private async adopt(reply: TokenReply): Promise<void> {
@@ -309,6 +325,8 @@ export class NetatmoClient {
 
   async disconnect(): Promise<void> {
     this.session = undefined;
+    // A write already under way would otherwise bring the login back after the clear.
+    await this.saving;
     await this.opts.store.clear();
   }
 
@@ -319,6 +337,8 @@ export class NetatmoClient {
       form: { ...form, client_id: this.opts.clientId, client_secret: this.opts.clientSecret },
       auth: false,
       idempotent: false,
+      // Only the automatic refresh waits for the back-off; a Connect by the user never does.
+      login: form.grant_type === 'refresh_token',
       label: 'Netatmo login',
     });
     return res.data;
@@ -353,7 +373,7 @@ export class NetatmoClient {
 
   setState(
     homeId: string,
-    modules: { id: string; monitoring: 'on' | 'off' }[],
+    modules: ({ id: string } & Record<string, string>)[],
     label: string,
   ): Promise<SetStateReply> {
     return this.api<SetStateReply>({
@@ -365,12 +385,45 @@ export class NetatmoClient {
     });
   }
 
+  /** vendor-facts 3.4: person_ids[] of the persons now at home. */
+  setPersonsHome(homeId: string, personIds: string[], label: string): Promise<unknown> {
+    return this.api({
+      method: 'POST',
+      path: '/api/setpersonshome',
+      form: { home_id: homeId, 'person_ids[]': personIds },
+      idempotent: false,
+      label,
+    });
+  }
+
+  /** vendor-facts 3.4: one person away, or without person_id the whole home empty. */
+  setPersonsAway(homeId: string, personId: string | undefined, label: string): Promise<unknown> {
+    return this.api({
+      method: 'POST',
+      path: '/api/setpersonsaway',
+      form: personId ? { home_id: homeId, person_id: personId } : { home_id: homeId },
+      idempotent: false,
+      label,
+    });
+  }
+
   getEvents(homeId: string, size: number, before?: string): Promise<GetEvents> {
     return this.api<GetEvents>({
       method: 'GET',
       path: '/api/getevents',
       query: { home_id: homeId, size, event_id: before },
       label: 'Reading events',
+    });
+  }
+
+  /** An event picture by snapshot_id and snapshot_key (getcamerapicture, with the token). */
+  cameraPicture(imageId: string, key: string, label: string): Promise<Buffer> {
+    return this.api<Buffer>({
+      method: 'GET',
+      path: '/api/getcamerapicture',
+      query: { image_id: imageId, key },
+      expect: 'buffer',
+      label,
     });
   }
 

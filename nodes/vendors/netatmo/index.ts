@@ -43,6 +43,7 @@ export const netatmo: VendorModule = {
       clientSecret: credentials.clientSecret ?? '',
       store: ctx.store,
       log: ctx.log,
+      gate: ctx.gate,
       timeoutMs: seconds(config.timeout, 15_000, 1_000),
       // Flow JSON only: how long an event's video is waited for (fractions for tests).
       commandTimeoutMs: seconds(config.commandTimeout, 30_000, 100),

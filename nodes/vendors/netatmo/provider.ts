@@ -1,9 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { AbortedError, RecentIds, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  resolvePersons,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
+  CameraEvent,
   ArmRequest,
   ArmState,
   AuthInput,
@@ -27,7 +35,14 @@ import {
   forgetAuthorizations,
   type Authorizable,
 } from './oauth';
-import type { HomeStatusModule, NetatmoEvent, NetatmoPush } from './types';
+import { moduleStatus, personsOf } from './device';
+import type {
+  HomeStatusModule,
+  HomeStatusPerson,
+  NetatmoEvent,
+  NetatmoPicture,
+  NetatmoPush,
+} from './types';
 import {
   type EventClipRef,
   type Recording,
@@ -47,6 +62,7 @@ export interface NetatmoProviderOptions {
   clientSecret: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
   /** How long an event's video is waited for while the camera still records it. */
   commandTimeoutMs?: number;
@@ -91,12 +107,15 @@ interface Home {
   name: string;
   cameras: { id: string; type: string; name: string }[];
   persons: Map<string, string>;
+  /** Every person of the home, unknown faces (no pseudo) too, for who-is-home. */
+  everyone: { id: string; name: string | null }[];
 }
 
 interface HomeStatusEntry {
   at: number;
   modules: Map<string, HomeStatusModule>;
   away: Set<string>;
+  persons: HomeStatusPerson[];
 }
 
 function capabilitiesFor(type: string): Capabilities {
@@ -150,6 +169,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       timeoutMs: opts.timeoutMs,
       rateLimitCooldownMs: opts.rateLimitCooldownMs,
       log: opts.log,
+      gate: opts.gate,
     });
     this.recentLoaded = this.client.savedEventIds().then(
       (ids) => {
@@ -242,6 +262,9 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
             .filter((p) => typeof p?.id === 'string' && typeof p.pseudo === 'string')
             .map((p) => [p.id, p.pseudo as string]),
         ),
+        everyone: (h.persons ?? [])
+          .filter((p) => typeof p?.id === 'string')
+          .map((p) => ({ id: p.id, name: typeof p.pseudo === 'string' ? p.pseudo : null })),
       });
     }
     this.homes = homes;
@@ -262,7 +285,11 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
           vendor: this.vendor,
           // homestatus leaves an unreachable camera out (errors[] code 6).
           online: status.modules.has(cam.id) && !status.away.has(cam.id),
-          capabilities: capabilitiesFor(cam.type),
+          capabilities: {
+            ...capabilitiesFor(cam.type),
+            floodlight: cam.type === 'NOC',
+            persons: home.everyone.length > 0,
+          },
         });
       }
     }
@@ -280,9 +307,111 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     const away = new Set(
       (reply.body?.errors ?? []).map((e) => e?.id).filter((id): id is string => !!id),
     );
-    const entry = { at: Date.now(), modules, away };
+    const persons = (reply.body?.home?.persons ?? []).filter((p) => typeof p?.id === 'string');
+    const entry = { at: Date.now(), modules, away, persons };
     this.statuses.set(homeId, entry);
+    // Every homestatus read (an arm, a snapshot, a status msg) is news for watching nodes.
+    this.publishHome(homeId, entry);
     return entry;
+  }
+
+  private homeStatuses(home: Home, entry: HomeStatusEntry): DeviceStatus[] {
+    const persons = home.everyone.length ? personsOf(home.everyone, entry.persons) : undefined;
+    return home.cameras.map((c) => {
+      const cached = this.cachedCamera(c.id);
+      const online = entry.modules.has(c.id) && !entry.away.has(c.id);
+      return moduleStatus(
+        {
+          id: c.id,
+          name: cached?.name ?? c.name,
+          model: cached?.model ?? MODELS[c.type] ?? c.type,
+          vendor: this.vendor,
+          online,
+        },
+        entry.modules.get(c.id),
+        persons,
+      );
+    });
+  }
+
+  private publishHome(homeId: string, entry: HomeStatusEntry): void {
+    const home = this.homes.get(homeId);
+    if (!home) return;
+    this.publishStatus(this.homeStatuses(home, entry));
+  }
+
+  protected override normaliseId(id: string): string {
+    return id.toLowerCase();
+  }
+
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    const out: DeviceStatus[] = [];
+    for (const cam of cams) {
+      const home = this.homesOfCamera(cam.id);
+      if (!home) continue;
+      // listCameras has just read this home's status; it is reused, not asked again.
+      const entry = await this.status(home.id);
+      const st = this.homeStatuses(home, entry).find((s) => s.id === cam.id);
+      if (st) out.push(st);
+    }
+    return out;
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    const home = this.homeOf(cam.id);
+    // Names are resolved before the first request, so an unknown name changes nothing.
+    const homeIds = request.persons?.home
+      ? resolvePersons(request.persons.home, home.everyone)
+      : [];
+    const away = request.persons?.away;
+    const awayIds = Array.isArray(away) ? resolvePersons(away, home.everyone) : [];
+    if (request.light !== undefined) {
+      const reply = await this.client
+        .setState(
+          home.id,
+          [{ id: cam.id, floodlight: request.light }],
+          `Floodlight of "${cam.name}"`,
+        )
+        .catch((err: unknown) => {
+          // Code 21 "cannot set property floodlight" (vendor-facts 3.4): this module has none.
+          if (err instanceof CamhubError && err.vendorCode === '21') {
+            throw errors.notSupported(
+              `Camera "${cam.name}" (Netatmo) refused the floodlight (code 21).`,
+              this.capableNames((c) => c.floodlight === true).filter(
+                (n) => !n.endsWith(`(${cam.id})`),
+              ),
+            );
+          }
+          throw err;
+        });
+      const failed = (reply.body?.errors ?? []).filter((e) => e && e.code !== 23);
+      if (failed.length > 0)
+        throw this.partialFailure(home, [cam.id], failed, `floodlight ${request.light}`);
+    }
+    if (away === 'all') {
+      await this.client.setPersonsAway(home.id, undefined, `Everyone away in "${home.name}"`);
+    }
+    for (const id of awayIds) {
+      await this.client.setPersonsAway(home.id, id, `Person away in "${home.name}"`);
+    }
+    if (homeIds.length > 0) {
+      await this.client.setPersonsHome(home.id, homeIds, `Persons home in "${home.name}"`);
+    }
+    // The output is what Netatmo reports now, read back.
+    const entry = await this.status(home.id, true);
+    const out: ControlValues = {};
+    const floodlight = entry.modules.get(cam.id)?.floodlight;
+    if (
+      cam.capabilities.floodlight &&
+      (floodlight === 'on' || floodlight === 'off' || floodlight === 'auto')
+    ) {
+      out.light = floodlight;
+    }
+    if (cam.capabilities.persons) out.persons = personsOf(home.everyone, entry.persons);
+    return out;
   }
 
   private homeOf(cameraId: string): Home {
@@ -848,8 +977,56 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       ...(e.personIds.length
         ? { persons: namePersons(e.personIds, home?.persons ?? new Map()) }
         : {}),
+      armed: this.monitoring(home?.id, e.cameraId),
+      ...(e.picture
+        ? {
+            // snapshot_url is a public link; an id and key are fetched with the token.
+            image: { url: e.picture.url ?? null, expiresAt: null, source: 'event' as const },
+            imageRef: e.picture,
+          }
+        : {}),
+      ...(e.clip ? { clip: { ...e.clip } } : {}),
     });
     return true;
+  }
+
+  /**
+   * Whether the camera was monitoring when it saw the event. A camera sees nothing while its
+   * monitoring is off (3.4 [I]; the simulator models it), so an event it reports was seen
+   * while armed; a cached homestatus may be older than a switch just made, so it is not asked.
+   * The Doorbell has no monitoring: null.
+   */
+  private monitoring(homeId: string | undefined, cameraId: string): boolean | null {
+    const cam = this.cachedCamera(cameraId);
+    if (cam) return cam.capabilities.arm ? true : null;
+    const mod = homeId ? this.statuses.get(homeId)?.modules.get(cameraId) : undefined;
+    return mod?.monitoring === 'on' || mod?.monitoring === 'off' ? true : null;
+  }
+
+  /** The event's own picture: the public snapshot_url, or getcamerapicture with id and key. */
+  async eventImage(event: CameraEvent): Promise<Snapshot> {
+    const ref = (event.imageRef ?? {}) as NetatmoPicture;
+    const label = `The picture of the event on "${event.camera.name}"`;
+    let image: Buffer;
+    if (typeof ref.url === 'string') {
+      const res = await this.client.camera.request<Buffer>({
+        method: 'GET',
+        path: ref.url,
+        expect: 'buffer',
+        auth: false,
+        label,
+      });
+      image = res.data;
+    } else if (typeof ref.id === 'string' && typeof ref.key === 'string') {
+      const { id, key } = ref;
+      image = await this.track(() => this.client.cameraPicture(id, key, label));
+    } else {
+      throw new CamhubError('NOT_SUPPORTED', `${label} is not named by Netatmo.`);
+    }
+    if (image.length < 4 || image[0] !== 0xff || image[1] !== 0xd8) {
+      throw new CamhubError('CLOUD_ERROR', `${label} is not a JPEG picture.`);
+    }
+    return { image, contentType: 'image/jpeg', time: event.time };
   }
 
   private homesOfCamera(cameraId: string): Home | undefined {
@@ -894,6 +1071,13 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       // A reconnected camera has a new vpn_url.
       if (push.home_id) this.statuses.delete(push.home_id);
       void this.listCameras({ refresh: true }).catch(() => undefined);
+      return;
+    }
+    if (kind === 'sd' || kind === 'alim' || kind === 'light_mode') {
+      // The push names the change, not the new value: read it, for the watching nodes.
+      if (push.home_id && this.homes.has(push.home_id) && this.watched) {
+        void this.status(push.home_id, true).catch(() => undefined);
+      }
       return;
     }
     const event = fromPush(push);

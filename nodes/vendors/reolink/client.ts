@@ -1,6 +1,7 @@
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   RopAlarmConfig,
   RopBattery,
@@ -8,6 +9,7 @@ import type {
   RopDirection,
   RopErrorBody,
   RopGeneralConfig,
+  RopPirConfig,
   RopPlaySession,
   RopRecordCalendar,
   RopRecordPage,
@@ -20,6 +22,7 @@ export interface ReolinkClientOptions {
   password?: string;
   timeoutMs?: number;
   log?: Logger;
+  gate?: LoginGate;
 }
 
 const VENDOR = 'Reolink';
@@ -41,6 +44,7 @@ export class ReolinkClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       // The gateway's Basic credentials cannot change by themselves: no refresh, fail at once.
       auth: { headers: (): Record<string, string> => (basic ? { Authorization: basic } : {}) },
       secrets: () => [opts.password, basic],
@@ -69,6 +73,39 @@ export class ReolinkClient {
         path: this.dev(uid, '/settings/general-config'),
       })
     ).data;
+  }
+
+  async setGeneralConfig(uid: string, deviceName: string, label?: string): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: this.dev(uid, '/settings/general-config'),
+      body: { deviceName },
+      idempotent: false,
+      label,
+    });
+  }
+
+  /** Battery cameras only; others answer cmd_not_support (vendor-facts 4.4). */
+  async pirConfig(uid: string, label?: string): Promise<RopPirConfig> {
+    return (
+      await this.http.request<RopPirConfig>({
+        method: 'GET',
+        path: this.dev(uid, '/settings/pir-config'),
+        coalesce: false,
+        label,
+      })
+    ).data;
+  }
+
+  /** The seed marks all three fields Required, so the full config is always sent. */
+  async setPirConfig(uid: string, pir: RopPirConfig, label?: string): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: this.dev(uid, '/settings/pir-config'),
+      body: pir,
+      idempotent: false,
+      label,
+    });
   }
 
   async alarm(uid: string, label?: string): Promise<RopAlarmConfig> {
@@ -227,9 +264,13 @@ export class ReolinkClient {
     ).data;
   }
 
-  async battery(uid: string): Promise<RopBattery> {
+  async battery(uid: string, label?: string): Promise<RopBattery> {
     return (
-      await this.http.request<RopBattery>({ method: 'GET', path: this.dev(uid, '/states/battery') })
+      await this.http.request<RopBattery>({
+        method: 'GET',
+        path: this.dev(uid, '/states/battery'),
+        label,
+      })
     ).data;
   }
 

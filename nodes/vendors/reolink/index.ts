@@ -15,6 +15,7 @@ export const reolink: VendorModule = {
     authcode: { type: 'password' },
   },
   webhook: true,
+  webhookSecret: 'authcode',
   createProvider(config, credentials, ctx) {
     let authcode = credentials.authcode;
     if (!authcode) {
@@ -31,6 +32,7 @@ export const reolink: VendorModule = {
       authcode,
       timeoutMs: secondsSetting(config.timeout),
       log: ctx.log,
+      gate: ctx.gate,
     });
   },
 };

@@ -91,6 +91,8 @@ export const blinkFaults: FaultVendor = {
           sim.trigger(camera, 'doorbell');
         },
       },
+      noWebhook:
+        'Blink has no push channel for third parties: events come by polling (vendor facts 1.8)',
       async restart() {
         // The same cloud, database and all, back on the same port.
         await sim.server.close();
