@@ -269,6 +269,9 @@ for (const target of RUNTIMES)
         await page.locator('#node-input-camera-hint').waitFor({ state: 'hidden' });
         const shown = await camera.locator('option:checked').textContent();
         assert.ok(shown?.startsWith(picked), `the camera select shows ${picked}, not ${shown}`);
+        // Reolink honours a quality: the row offers the picked camera's streams.
+        await page.locator('#node-input-quality').waitFor();
+        assert.ok((await page.locator('#node-input-quality option').count()) >= 1);
         assert.deepEqual(await dialogProblems(page), []);
         await trayOpen(page, '#node-dialog-ok');
       });
@@ -335,22 +338,27 @@ for (const target of RUNTIMES)
     });
 
     it("offers only the account's arm scopes and keeps every cloud's accounts after adding one", async () => {
-      const file = fs
-        .readdirSync(path.join(ROOT, 'examples'))
-        .sort()
-        .map((f) => path.join(ROOT, 'examples', f))
-        .find((f) => {
-          if (!f.endsWith('.json')) return false;
-          const nodes = JSON.parse(fs.readFileSync(f, 'utf8')) as Wired[];
-          return (
-            nodes.some((n) => n.type === 'camhub-blink') &&
-            nodes.some((n) => n.type === 'camhub-arm')
-          );
-        });
-      assert.ok(file, 'an example has a Blink account and an arm node');
-      const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as Wired[];
-      const arm = nodes.find((n) => n.type === 'camhub-arm')!;
-      const blink = nodes.find((n) => n.type === 'camhub-blink')!;
+      // A Blink account with an arm and a snapshot node, as a user would draw them.
+      const tab = { id: 'b1b1b1b1b1b1b100', type: 'tab', label: 'Blink' };
+      const blink: Wired = { id: 'b1b1b1b1b1b1b101', type: 'camhub-blink', name: 'Home' };
+      const arm: Wired = { id: 'b1b1b1b1b1b1b102', type: 'camhub-arm', z: tab.id, wires: [] };
+      const nodes: Array<Wired & Record<string, unknown>> = [
+        tab,
+        blink,
+        { ...arm, name: '', account: blink.id, camera: '', armScope: 'system', x: 200, y: 80 },
+        {
+          id: 'b1b1b1b1b1b1b103',
+          type: 'camhub-snapshot',
+          z: tab.id,
+          name: '',
+          account: blink.id,
+          camera: '',
+          quality: 'main',
+          x: 200,
+          y: 160,
+          wires: [],
+        },
+      ];
       const scopes = () =>
         page
           .locator('#node-input-armScope option')
@@ -410,6 +418,20 @@ for (const target of RUNTIMES)
       await step('arm-dialog-closed', async () => {
         await page.locator('#node-dialog-cancel').click();
         await page.locator('#node-input-armScope').waitFor({ state: 'detached' });
+      });
+
+      await step('blink-snapshot-no-quality', async () => {
+        const snapshot = nodes.find((n) => n.type === 'camhub-snapshot');
+        assert.ok(snapshot, 'the Blink example has a snapshot node');
+        await page.evaluate((id) => {
+          const red = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+          red.editor.edit(red.nodes.node(id));
+        }, snapshot.id);
+        await trayOpen(page, '#node-dialog-ok');
+        // Blink has one picture: no quality to choose.
+        await page.locator('#node-input-quality').waitFor({ state: 'hidden' });
+        await page.locator('#node-dialog-cancel').click();
+        await page.locator('#node-input-quality').waitFor({ state: 'detached' });
       });
       assert.deepEqual(browserErrors, [], 'no script errors in the editor');
     });

@@ -133,7 +133,7 @@ function mapOauthError(reply: RawReply, req: HttpRequest): CamhubError | undefin
   if (req.path.endsWith('/oauth/token') && reply.status < 500) {
     return new CamhubError(
       'AUTH_FAILED',
-      `The Blink cloud refused the login token (${body.error ?? `HTTP ${reply.status}`}). Log in again from the Blink account node.`,
+      `The Blink cloud refused the login token (${body.error ?? `HTTP ${reply.status}`}). Sign in again from the Blink account node.`,
       { status: reply.status, vendorCode: body.error ?? 'invalid_grant' },
     );
   }
@@ -529,7 +529,7 @@ export class BlinkClient {
     if (!pending) {
       throw new CamhubError(
         'NOT_CONFIGURED',
-        'No Blink login is waiting for a code. Press "Log in" first; Blink then sends a new code.',
+        'No Blink login is waiting for a code. Press "Sign in" first; Blink then sends a new code.',
       );
     }
     await this.oauth.request({
@@ -569,7 +569,7 @@ export class BlinkClient {
     if (!code || (state !== null && state !== login.state)) {
       throw new CamhubError(
         'CLOUD_ERROR',
-        'The Blink login did not hand back an authorization code. Log in again from the Blink account node.',
+        'The Blink login did not hand back an authorization code. Sign in again from the Blink account node.',
       );
     }
     const reply = (

@@ -185,12 +185,12 @@ export class BlinkProvider extends BaseProvider {
       }
       await this.client.verify2fa(code);
       await this.listCameras({ refresh: true });
-      return { state: 'connected', message: 'Logged in to Blink.' };
+      return { state: 'connected', message: 'Signed in to Blink.' };
     }
     try {
       if (input.action === 'login') await this.client.restartLogin();
       await this.listCameras({ refresh: true });
-      return { state: 'connected', message: 'Logged in to Blink.' };
+      return { state: 'connected', message: 'Signed in to Blink.' };
     } catch (err) {
       if (this.client.waiting2fa) {
         const via = this.client.tsvMethods.join(' or ') || 'SMS or email';

@@ -240,7 +240,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       state: 'connecting',
       next: 'authorize',
       url: beginAuthorization(this, redirectUri),
-      message: 'Log in at Netatmo and press Accept; this account connects when you come back.',
+      message: 'Sign in at Netatmo and press Accept; this account is signed in when you come back.',
     };
   }
 
@@ -792,7 +792,9 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   /**
    * addwebhook for the account's public URL, whenever the account starts with a saved login
    * (deploy, redeploy, restart), after Connect, and again while no activation came: Netatmo
-   * keeps no promise that an earlier registration still stands (section 3.8).
+   * keeps no promise that an earlier registration still stands (section 3.8), and a refused
+   * addwebhook (429 code 26) must not leave the account polling for good
+   * (home-assistant/core#178195).
    */
   private registerWebhook(): void {
     const url = this.opts.webhookUrl;
