@@ -1,4 +1,4 @@
-import { SimControlError, clipFaultsFrom, renderMp4, renderSnapshot, sendClip } from '../common';
+import { SimControlError, clipFaultsFrom, renderMp4, sendClip } from '../common';
 import type { ClipFaults, SimRequest, SimResponse, SimServer } from '../common';
 import { blinkTime, type BlinkState, type MediaEntry } from './state';
 
@@ -13,7 +13,7 @@ type Api = (
  * `media: /api/v2/accounts/{acct}/media/clip/{id}.mp4` and `thumbnail:
  * /api/v2/accounts/{acct}/media/thumb/{id}`, fetched from the tier host with the same bearer
  * token as the API (as the thumbnails of 1.5). Exactly those paths are served here, behind the
- * API's auth. A clip is listed as soon as the camera starts uploading it, with `partial: true`
+ * API's auth (the thumbnails, the path plus .jpg, are served beside the other pictures). A clip is listed as soon as the camera starts uploading it, with `partial: true`
  * until the upload is done; until then its file is not there (404) [I: the facts list the
  * `partial` field without its meaning; blinkpy skips partial clips]. Finishing the upload
  * bumps `updated_at`, so a poller sees the entry again.
@@ -67,16 +67,6 @@ export function registerBlinkMedia(cfg: { state: BlinkState; server: SimServer; 
       res,
       renderMp4({ seconds: 10, bytes: f.bytes || x?.bytes || 4096, tag: String(e.id) }),
       f,
-    );
-  });
-
-  api('GET', '/api/v2/accounts/:acct/media/thumb/:id', (req, res) => {
-    const e = entry(req.params.id);
-    if (!e) return notFound(res);
-    res.buffer(
-      200,
-      renderSnapshot({ cameraId: `blink-${e.device_id}`, width: 160, height: 90 }),
-      'image/jpeg',
     );
   });
 
