@@ -251,6 +251,20 @@ describe('camhub-recordings on Arlo in a Node-RED runtime', function () {
       raw: { resource: 'library', action: 'add', properties: item },
     });
     assert.ok(Buffer.isBuffer(smart.payload));
+
+    // The event node's own shape: payload.clip names the library item, raw is the item.
+    const named = await control('/_sim/library', { cameraId: U.frontDoor, objCategory: 'Animal' });
+    const viaClip = await ask({
+      vendor: 'arlo',
+      type: 'animal',
+      eventId: `library:${U.frontDoor}:${String(named.name)}`,
+      time: new Date().toISOString(),
+      clip: { id: named.name, ready: true },
+      raw: named,
+    });
+    assert.equal((viaClip.payload as Buffer).toString('latin1', 4, 8), 'ftyp');
+    const list2 = (await ask('list')).payload as Item[];
+    assert.ok(list2.some((i) => i.labels.includes('animal')));
   });
 
   it('errors: days NOT_SUPPORTED naming list, UNKNOWN_CAMERA, to before from', async () => {

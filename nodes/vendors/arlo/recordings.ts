@@ -208,18 +208,28 @@ export async function forEvent(
   // A library/add packet is the recording itself: its fields at the top level (as MQTT sends
   // it, vendor-facts 2.9) or, from older relays, under properties.
   const item = raw.properties?.name !== undefined ? raw.properties : raw;
-  let wanted: string | undefined;
-  if (raw.resource === 'library' && item.name !== undefined) {
-    wanted = key(item);
-  } else if (ref.clipId) {
-    wanted = ref.clipId.includes('|') ? splitRecordingId(ref.clipId).key : ref.clipId;
+  // What names the clip: our own id or key ("<utc>:<name>"), or the library item's name (the
+  // event node's payload.clip.id), or the library item the event carries.
+  let wantedKey: string | undefined;
+  let wantedName: string | undefined;
+  const clip = ref.clipId?.includes('|') ? splitRecordingId(ref.clipId).key : ref.clipId;
+  if (clip && /^\d+:/.test(clip)) wantedKey = clip;
+  else if (clip) wantedName = clip;
+  else if (item.name !== undefined && (raw.resource === 'library' || item.deviceId)) {
+    wantedName = String(item.name);
   }
-  const at = wanted ? Number(wanted.slice(0, wanted.indexOf(':'))) : Date.parse(ref.time ?? '');
+  const created = Number(item.utcCreatedDate);
+  const at = wantedKey
+    ? Number(wantedKey.slice(0, wantedKey.indexOf(':')))
+    : Number.isFinite(created) && created > 0
+      ? created
+      : Date.parse(ref.time ?? '');
   if (!Number.isFinite(at)) {
     throw errors.invalidInput(
       'The Arlo event names no recording and no time: wire the camera event node in directly.',
     );
   }
+  const wanted = wantedKey ?? wantedName;
   return waitForClip(
     async () => {
       const items = await client.library(
@@ -229,7 +239,9 @@ export async function forEvent(
       );
       const mine = items.filter((i) => i.deviceId === cam.id);
       const hit = wanted
-        ? mine.find((i) => key(i) === wanted)
+        ? mine.find(
+            (i) => key(i) === wantedKey || (wantedName !== undefined && i.name === wantedName),
+          )
         : mine
             .filter((i) => {
               const t = Number(i.utcCreatedDate);
