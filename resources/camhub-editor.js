@@ -41,7 +41,7 @@
         '.camhub-offline{color:var(--red-ui-text-color-error,#c44)}' +
         '.camhub-copy{display:inline-block;width:70%;vertical-align:top}' +
         '.camhub-copy-text{display:block;white-space:normal;word-break:break-all;' +
-        'user-select:all}' +
+        'overflow-wrap:anywhere;font-family:monospace;user-select:all}' +
         '.camhub-copy-buttons{margin-top:4px;display:flex;gap:4px}',
     )
     .appendTo('head');
@@ -440,7 +440,7 @@
   function copyBox($box, opts) {
     opts = opts || {};
     $box.empty().addClass('camhub-copy');
-    var $text = $('<code class="camhub-copy-text">').appendTo($box);
+    var $text = $('<div class="camhub-copy-text">').appendTo($box);
     var $buttons = $('<div class="camhub-copy-buttons">').appendTo($box);
     var full = '';
     var $show = $('<button type="button" class="red-ui-button red-ui-button-small">')
