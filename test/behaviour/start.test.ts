@@ -114,7 +114,11 @@ describe('npm start', function () {
         CAMHUB_DEMO_DIR: dir,
       });
       assert.notEqual(code, 0, out);
-      assert.match(out, new RegExp(`port ${taken.port} \\(a simulated cloud\\) is in use`));
+      // Usually the stand-in's port; on a busy machine another of the range may be taken first.
+      const busy = /port (\d+) \(a simulated cloud\) is in use/.exec(out);
+      assert.ok(busy, out);
+      const n = Number(busy[1]);
+      assert.ok(n >= taken.port - 1 && n <= taken.port + 21, out);
       assert.match(out, /set CAMHUB_SIM_PORT=/);
       assert.deepEqual(taken.posts, []);
       assert.equal(fs.existsSync(path.join(dir, 'flows.json')), false, 'Node-RED never started');

@@ -648,7 +648,9 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   /**
    * addwebhook for the account's public URL, whenever the account starts with a saved login
    * (deploy, redeploy, restart), after Connect, and again while no activation came: Netatmo
-   * keeps no promise that an earlier registration still stands (section 3.8).
+   * keeps no promise that an earlier registration still stands (section 3.8), and a refused
+   * addwebhook (429 code 26) must not leave the account polling for good
+   * (home-assistant/core#178195).
    */
   private registerWebhook(): void {
     const url = this.opts.webhookUrl;
