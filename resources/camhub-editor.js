@@ -374,8 +374,9 @@
    */
   function authStepInPlace($out, session, step) {
     $out.empty();
+    var english = !RED.i18n || !RED.i18n.lang || /^en\b/i.test(RED.i18n.lang());
     $('<div class="form-tips">')
-      .text(step.message || _('common.label.signInStep'))
+      .text(english && step.message ? step.message : _('common.label.signInStep'))
       .appendTo($out);
     var $row = $('<div class="camhub-discover-step" style="margin-top:6px">').appendTo($out);
     var $error = $('<div class="form-tips camhub-discover-error" style="margin-top:4px">')
@@ -477,6 +478,18 @@
     return set;
   }
 
+  /**
+   * The words for a sign-in step: the cloud's own English message in an English editor, else
+   * the catalog's text for the step (`keys[next]`, then `keys[state]`), so a German editor
+   * reads German.
+   */
+  function stepText(node, step, keys) {
+    var english = !RED.i18n || !RED.i18n.lang || /^en\b/i.test(RED.i18n.lang());
+    if (english && step.message) return step.message;
+    var key = (step.next && keys[step.next]) || keys[step.state];
+    return key ? node._(key) : step.message || '';
+  }
+
   /** The account property: any camhub account (see accountSelect for why it has a type). */
   function accountProperty() {
     return {
@@ -538,6 +551,7 @@
     discoverButton: discoverButton,
     copyBox: copyBox,
     qualityFilter: qualityFilter,
+    stepText: stepText,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
     accountSelect: accountSelect,
