@@ -322,6 +322,14 @@ for (const target of RUNTIMES)
             ),
         );
         assert.match((await url.textContent()) ?? '', /\?authcode=[\w-]{16,}$/);
+        // Whole: wrapped inside the dialog, nothing cut off or running out of it.
+        const fits = await url.evaluate((el) => {
+          const form = el.closest('form')!.getBoundingClientRect();
+          return (
+            el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= form.right
+          );
+        });
+        assert.ok(fits, 'the webhook URL wraps within the dialog');
         assert.equal(
           await page.locator('#node-config-camhub-webhook button[aria-label="copy"]').count(),
           1,

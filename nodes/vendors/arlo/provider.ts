@@ -268,6 +268,7 @@ export class ArloProvider extends BaseProvider {
     this.stream = new ArloEventStream({
       log: this.log,
       backoffBaseMs: this.opts.reconnectBaseMs,
+      connectTimeoutMs: this.opts.timeoutMs,
       target: () => this.streamTarget(),
       onPacket: (p) => this.onPacket(p),
       onConnected: () => this.onStreamConnected(),
