@@ -516,7 +516,16 @@
         return this._(type + '.paletteLabel');
       },
       label: function () {
-        return this.name || this._(type + '.paletteLabel');
+        // A palette label may carry Node-RED's line break ("\\n ") after a hyphen (U+2010, which
+        // Node-RED does not split on) where a long word is best split (German "Schnapp-schuss",
+        // "Kamera-Ereignis"); the node on the canvas reads it whole.
+        return (
+          this.name ||
+          this._(type + '.paletteLabel')
+            .replace(/\u2010\\n (?=\p{Lu})/gu, '-')
+            .replace(/\u2010\\n /g, '')
+            .replace(/\u2010/g, '-')
+        );
       },
       labelStyle: function () {
         return this.name ? 'node_label_italic' : '';

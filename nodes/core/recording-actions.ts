@@ -19,7 +19,12 @@ function unsupported(provider: CameraProvider, what: string, instead: string) {
 /** The cameras a request covers: the one asked for, else every camera with recordings. */
 async function camerasFor(provider: CameraProvider, cameraId: string): Promise<CameraInfo[]> {
   if (cameraId) {
-    const cam = await provider.getCamera(cameraId);
+    // An offline camera may still have recordings in the cloud: the provider decides.
+    const cam = await provider.getCamera(cameraId).catch(async (err: unknown) => {
+      const known = (await provider.listCameras()).find((c) => c.id === cameraId);
+      if (known && err instanceof CamhubError && err.code === 'OFFLINE') return known;
+      throw err;
+    });
     if (!cam.capabilities.recordings) {
       const all = await provider.listCameras();
       throw errors.notSupported(
@@ -30,7 +35,8 @@ async function camerasFor(provider: CameraProvider, cameraId: string): Promise<C
     return [cam];
   }
   const all = await provider.listCameras();
-  return all.filter((c) => c.online && c.capabilities.recordings);
+  // Offline cameras too: a cloud keeps their recordings; one that cannot answer is left out.
+  return all.filter((c) => c.capabilities.recordings);
 }
 
 /**

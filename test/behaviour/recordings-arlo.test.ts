@@ -278,6 +278,16 @@ describe('camhub-recordings on Arlo in a Node-RED runtime', function () {
     assert.equal(err.code, 'INVALID_INPUT');
   });
 
+  it('lists and downloads the cloud clips of a camera that is offline now', async () => {
+    await seed();
+    sim.setOnline(U.frontDoor, false);
+    await load(flow({ camera: U.frontDoor }), CREDS);
+    const items = (await ask('list')).payload as Item[];
+    assert.ok(items.length > 0);
+    const got = await ask({ action: 'download', id: items[0].id });
+    assert.equal((got.payload as Buffer).toString('latin1', 4, 8), 'ftyp');
+  });
+
   it('UNKNOWN_CAMERA for a camera the account lacks, then keeps working', async () => {
     await load(flow(), CREDS);
     const err = await fails('list', { camera: 'NOPE0000000' });

@@ -189,6 +189,13 @@ describe('camhub-recordings on Blink in a Node-RED runtime', function () {
     assert.equal(err.code, 'INVALID_INPUT');
     assert.match(err.message, /list the recordings again/);
 
+    // The entry is still listed but its file is lost: Blink's 404, said as "list again".
+    const lost = items[2].id.split('|')[1].split(':')[0];
+    await control(`/_sim/blink/media/${lost}`, { missing: true });
+    err = await fails({ action: 'download', id: items[2].id });
+    assert.equal(err.code, 'CLOUD_ERROR');
+    assert.match(err.message, /gone or its link expired; list the recordings again/);
+
     const ok = await ask({ action: 'download', id: items[0].id });
     assert.ok(Buffer.isBuffer(ok.payload));
   });

@@ -158,6 +158,49 @@ describe('camhub-recordings on Netatmo in a Node-RED runtime', function () {
     assert.equal(err.code, 'TIMEOUT');
   });
 
+  it("camera event -> recordings: the event node's clip, played once the camera stops recording", async () => {
+    const flow: FlowNode[] = [
+      {
+        id: 'acc',
+        type: 'camhub-netatmo',
+        baseUrl: sim.url,
+        timeout: 5,
+        pollInterval: 0.1,
+        commandTimeout: 5,
+      },
+      {
+        id: 'ev',
+        type: 'camhub-event',
+        account: 'acc',
+        camera: I.welcome,
+        types: [],
+        wires: [['n1', 'h2']],
+      },
+      { id: 'n1', type: 'camhub-recordings', account: 'acc', camera: '', wires: [['h1']] },
+      { id: 'h1', type: 'helper' },
+      { id: 'h2', type: 'helper' },
+      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['c1']] },
+      { id: 'c1', type: 'helper' },
+    ];
+    await load(flow, { acc: { clientId: sim.clientId, clientSecret: sim.clientSecret } });
+    admin = await serveHttpAdmin();
+    await connectNetatmo(admin.url, sim);
+    await control('/_sim/videos', { recordingMs: 800 });
+    // Once the poller has asked once, a new event is news to it.
+    while (sim.requests({ path: '/api/getevents' }).length === 0) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const event = nextMessage('h2', 15_000);
+    const out = nextMessage('h1', 15_000);
+    const t = await sim.trigger(I.welcome, { type: 'movement' });
+    const e = await event;
+    const clip = (e.payload as { clip?: { id: string; ready: boolean } }).clip;
+    // Still recording when the event goes out: the recordings node waits for it.
+    assert.deepEqual(clip, { id: t.event?.video_id, ready: false });
+    const msg = await out;
+    assert.match((msg.payload as { url: string }).url, new RegExp(`/vod/${t.event?.video_id}/`));
+  });
+
   it('errors: a camera without a card is NOT_SUPPORTED, a deleted video says list again, days NOT_SUPPORTED', async () => {
     await start({ camera: I.welcome });
     await sim.trigger(I.welcome, { type: 'movement' });

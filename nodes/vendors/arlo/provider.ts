@@ -233,13 +233,13 @@ export class ArloProvider extends BaseProvider {
 
   async listRecordings(cameraId: string, range: RecordingRange): Promise<Recording[]> {
     return this.track(async () =>
-      rec.listRecordings(this.client, await this.getCamera(cameraId), range),
+      rec.listRecordings(this.client, await this.knownCamera(cameraId), range),
     );
   }
 
   async playRecording(recordingId: string): Promise<StreamInfo> {
     return this.track(async () => {
-      const cam = await this.getCamera(splitRecordingId(recordingId).cameraId);
+      const cam = await this.knownCamera(splitRecordingId(recordingId).cameraId);
       return rec.play(this.client, cam, recordingId);
     });
   }
@@ -249,7 +249,7 @@ export class ArloProvider extends BaseProvider {
     options: { maxBytes: number },
   ): Promise<RecordingFile> {
     return this.track(async () => {
-      const cam = await this.getCamera(splitRecordingId(recordingId).cameraId);
+      const cam = await this.knownCamera(splitRecordingId(recordingId).cameraId);
       return rec.download(
         this.client,
         this.client.api,

@@ -686,7 +686,7 @@ export class BlinkProvider extends BaseProvider {
 
   async listRecordings(cameraId: string, range: RecordingRange): Promise<Recording[]> {
     return this.track(async () =>
-      rec.listRecordings(this.client, await this.getCamera(cameraId), range),
+      rec.listRecordings(this.client, await this.knownCamera(cameraId), range),
     );
   }
 
@@ -696,7 +696,7 @@ export class BlinkProvider extends BaseProvider {
     options: { maxBytes: number },
   ): Promise<RecordingFile> {
     return this.track(async () => {
-      const cam = await this.getCamera(splitRecordingId(recordingId).cameraId);
+      const cam = await this.knownCamera(splitRecordingId(recordingId).cameraId);
       return rec.download(
         this.client,
         cam,
