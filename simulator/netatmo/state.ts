@@ -178,6 +178,8 @@ export class NetatmoState {
   /** Webhook URLs registered with addwebhook, per client id. */
   webhooks = new Map<string, string>();
   deliveries: WebhookDelivery[] = [];
+  /** How long a webhook POST travels to the receiver: the server's one-way latency. */
+  webhookDelayMs: () => number = () => 0;
   personsAway = new Set<string>();
   /** Event pictures served by getcamerapicture: image id -> key. */
   pictures = new Map<string, string>();

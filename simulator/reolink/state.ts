@@ -130,6 +130,8 @@ const round1 = (v: number): number => Math.round(v * 10) / 10;
 export class ReolinkState {
   readonly devices = new Map<string, DeviceState>();
   deliveries: AlarmDelivery[] = [];
+  /** How long an alarm POST travels to the partner's receiver: the server's one-way latency. */
+  webhookDelayMs: () => number = () => 0;
   private sessions: SessionEntry[] = [];
   private deliveryId = 1;
   // Per-process secret: play URLs are signed like the real server's, and can't be forged across runs.
