@@ -80,6 +80,8 @@ export interface HttpClientOptions {
   isAuthError?: (reply: RawReply) => boolean;
   log?: Logger;
   random?: () => number;
+  /** Connections kept open to the cloud at most; default 8. */
+  maxSockets?: number;
 }
 
 const DEFAULTS = {
@@ -107,8 +109,8 @@ export class HttpClient {
   > &
     HttpClientOptions;
   private readonly axios: AxiosInstance;
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
   /**
    * One controller per request or wait, aborted together on close. A single shared signal
    * would carry one listener per concurrent request (Node warns past ten).
@@ -126,6 +128,9 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.opts = { ...DEFAULTS, ...stripUndefined(options) } as HttpClient['opts'];
     this.log = options.log ?? silentLogger;
+    const maxSockets = options.maxSockets ?? 8;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
     this.axios = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,

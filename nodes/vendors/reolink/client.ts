@@ -18,6 +18,8 @@ export interface ReolinkClientOptions {
   password?: string;
   timeoutMs?: number;
   log?: Logger;
+  /** Connections to the server at most (camera names are read in parallel). */
+  maxSockets?: number;
 }
 
 const VENDOR = 'Reolink';
@@ -38,6 +40,7 @@ export class ReolinkClient {
       vendor: VENDOR,
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
+      maxSockets: opts.maxSockets,
       log: opts.log,
       // The gateway's Basic credentials cannot change by themselves: no refresh, fail at once.
       auth: { headers: (): Record<string, string> => (basic ? { Authorization: basic } : {}) },

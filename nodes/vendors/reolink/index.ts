@@ -31,6 +31,7 @@ export const reolink: VendorModule = {
       authcode,
       timeoutMs: secondsSetting(config.timeout),
       log: ctx.log,
+      store: ctx.store,
     });
   },
 };

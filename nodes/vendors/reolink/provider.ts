@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KeyedQueue, sleep } from '../../core/async';
+import { KeyedQueue, mapLimit, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -11,6 +11,7 @@ import type {
   Capabilities,
   EventType,
   PtzCommand,
+  SecretStore,
   Snapshot,
   StreamInfo,
   StreamQuality,
@@ -30,6 +31,8 @@ export interface ReolinkProviderOptions {
   authcode: string;
   timeoutMs?: number;
   log: Logger;
+  /** Where camera names outlive a redeploy or restart (the account's store). */
+  store?: SecretStore;
 }
 
 const STREAM_TYPES: Record<StreamQuality, RopStreamType> = {
@@ -57,6 +60,14 @@ const STATUS_TYPES: Record<string, EventType> = {
 
 /** Webhook bodies are a few hundred bytes; anything far larger is not from ROP. */
 const MAX_WEBHOOK_BODY = 64 * 1024;
+/**
+ * ROP lists devices without names; each name is one general-config call, which the server
+ * relays to the camera. Read this many at once: 500 cameras take 16 round trips, not 500, and
+ * the server never sees a burst of hundreds.
+ */
+export const NAME_CONCURRENCY = 32;
+/** A kept name is trusted this long, then read again (a camera renamed in Reolink's app). */
+const NAME_TTL_MS = 24 * 3600_000;
 /** duplicate_snap means another client holds the device's one snapshot slot; wait for it. */
 const SNAP_BUSY_RETRIES = 3;
 
@@ -79,12 +90,19 @@ export class ReolinkProvider extends BaseProvider {
   private readonly client: ReolinkClient;
   private readonly snapQueue = new KeyedQueue();
   private readonly authcode: string;
-  private readonly names = new Map<string, string>();
+  /** uid -> name and when it was read; kept in the store across redeploys. */
+  private readonly names = new Map<string, { name: string; at: number }>();
+  private namesLoaded: Promise<void> | undefined;
+  private readonly store?: SecretStore;
+  private readonly baseUrl: string;
 
   constructor(opts: ReolinkProviderOptions) {
     super(opts.log);
     this.authcode = opts.authcode;
+    this.store = opts.store;
+    this.baseUrl = opts.baseUrl;
     this.client = new ReolinkClient({
+      maxSockets: NAME_CONCURRENCY,
       baseUrl: opts.baseUrl,
       username: opts.username,
       password: opts.password,
@@ -98,29 +116,54 @@ export class ReolinkProvider extends BaseProvider {
   }
 
   protected async fetchCameras(): Promise<CameraInfo[]> {
-    const list = await this.client.devices();
+    const [list] = await Promise.all([this.client.devices(), this.loadNames()]);
     const items = Array.isArray(list?.items) ? list.items : [];
-    return Promise.all(
-      items.map(async (d): Promise<CameraInfo> => {
-        let name = this.names.get(d.uid);
-        if (name === undefined) {
-          // A sleeping battery camera may not answer; its uid is a fine name until it does.
-          name = await this.client
-            .generalConfig(d.uid)
-            .then((c) => (typeof c.deviceName === 'string' && c.deviceName ? c.deviceName : d.uid))
-            .catch(() => d.uid);
-          if (name !== d.uid) this.names.set(d.uid, name);
+    let learned = false;
+    const cameras = await mapLimit(items, NAME_CONCURRENCY, async (d): Promise<CameraInfo> => {
+      const kept = this.names.get(d.uid);
+      let name = kept && Date.now() - kept.at < NAME_TTL_MS ? kept.name : undefined;
+      if (name === undefined) {
+        // A sleeping battery camera may not answer; its uid is a fine name until it does.
+        name = await this.client
+          .generalConfig(d.uid)
+          .then((c) => (typeof c.deviceName === 'string' && c.deviceName ? c.deviceName : d.uid))
+          .catch(() => kept?.name ?? d.uid);
+        if (name !== d.uid && name !== kept?.name) learned = true;
+        if (name !== d.uid) this.names.set(d.uid, { name, at: Date.now() });
+      }
+      return {
+        id: d.uid,
+        name,
+        model: d.model,
+        vendor: this.vendor,
+        online: true,
+        capabilities: capabilitiesFor(d.model, d.family),
+      };
+    });
+    if (learned) await this.saveNames();
+    return cameras;
+  }
+
+  /** Names kept from before a redeploy, for this server only; never fails a listing. */
+  private loadNames(): Promise<void> {
+    this.namesLoaded ??= (async () => {
+      const kept = await this.store?.load().catch(() => undefined);
+      if (!kept || kept.baseUrl !== this.baseUrl || typeof kept.names !== 'object') return;
+      for (const [uid, v] of Object.entries(kept.names as Record<string, unknown>)) {
+        const e = v as { name?: unknown; at?: unknown } | null;
+        if (typeof e?.name === 'string' && typeof e.at === 'number' && !this.names.has(uid)) {
+          this.names.set(uid, { name: e.name, at: e.at });
         }
-        return {
-          id: d.uid,
-          name,
-          model: d.model,
-          vendor: this.vendor,
-          online: true,
-          capabilities: capabilitiesFor(d.model, d.family),
-        };
-      }),
-    );
+      }
+    })();
+    return this.namesLoaded;
+  }
+
+  private async saveNames(): Promise<void> {
+    if (!this.store || this.closed) return;
+    await this.store
+      .save({ baseUrl: this.baseUrl, names: Object.fromEntries(this.names) })
+      .catch((err: unknown) => this.log.warn(`could not keep the camera names: ${String(err)}`));
   }
 
   private async camera(id: string): Promise<{ cam: CameraInfo; uid: string; channel: number }> {
