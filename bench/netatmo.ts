@@ -115,7 +115,39 @@ export const netatmoBench: BenchVendor = {
           });
           await homestatus();
         },
+        status: async () => {
+          await homestatus();
+        },
       },
+      minimum: {
+        snapshot: {
+          requests: 1,
+          calls: 'GET <vpn_url>/live/snapshot_720.jpg (vpn_url kept until a reconnect)',
+          source: 'vendor-facts 3.5, 3.6',
+        },
+        stream: {
+          requests: 1,
+          calls: 'POST homestatus for the current vpn_url (it changes on reconnect)',
+          source: 'vendor-facts 3.6',
+        },
+        arm: {
+          requests: 1,
+          calls: 'POST setstate (errors come in its reply)',
+          source: 'vendor-facts 3.4',
+        },
+        status: { requests: 1, calls: 'POST homestatus', source: 'vendor-facts 3.3, 3.4' },
+        event: { requests: 0, calls: 'signed webhook push', source: 'vendor-facts 3.8' },
+        listCameras: {
+          requests: 1,
+          calls: 'POST homesdata (+ homestatus per home for online state)',
+          source: 'vendor-facts 3.3',
+        },
+      },
+      setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      logins: () =>
+        sim
+          .requests({ path: '/oauth2/token' })
+          .filter((r) => r.status === 200 && String(r.body).includes('authorization_code')).length,
       // Request counts are for an account without a public webhook URL, which polls.
       events: 'poll',
       channel: 'webhook',
@@ -147,6 +179,7 @@ export const netatmoBench: BenchVendor = {
         const r = await sim.trigger(camera, { type: 'movement' });
         if (!r.event) throw new Error(`Netatmo camera ${camera} recorded no event`);
       },
+      requestLog: () => sim.requests().map((r) => `${r.method} ${r.path}`),
       requestCount: () => sim.requests().length,
       clearLog: () => sim.clearRequests(),
       close: async () => {

@@ -44,17 +44,49 @@ export const reolinkBench: BenchVendor = {
           request('GET', `${dev(uid)}/snap/snapshot.jpg?channel=0&stream_type=mainStream`),
         stream: (uid) =>
           request('POST', `${dev(uid)}/live/play-session`, { channel: 0, streamType: 'subStream' }),
-        arm: async (uid, armed) => {
-          await request('PUT', `${dev(uid)}/settings/alarm`, { enabled: armed });
-          await request('GET', `${dev(uid)}/settings/alarm`);
+        // Synchronous (vendor-facts 4.4): the reply comes once the device applied it.
+        arm: (uid, armed) => request('PUT', `${dev(uid)}/settings/alarm`, { enabled: armed }),
+        status: (uid) => request('GET', `${dev(uid)}/settings/alarm`),
+      },
+      minimum: {
+        snapshot: { requests: 1, calls: 'GET snap/snapshot.jpg', source: 'vendor-facts 4.5' },
+        stream: { requests: 1, calls: 'POST live/play-session', source: 'vendor-facts 4.6' },
+        arm: {
+          requests: 1,
+          calls: 'PUT settings/alarm (synchronous, answered once applied)',
+          source: 'vendor-facts 4.4',
+        },
+        status: { requests: 1, calls: 'GET settings/alarm', source: 'vendor-facts 4.4' },
+        event: {
+          requests: 0,
+          calls: 'the server POSTs the alarm webhook',
+          source: 'vendor-facts 4.8',
+        },
+        listCameras: {
+          requests: 1,
+          calls: 'GET devices, + 1 general-config per camera whose name is not known',
+          source: 'vendor-facts 4.3',
+        },
+        recordingsList: {
+          requests: 1,
+          calls: 'GET records (40 per page)',
+          source: 'vendor-facts 4.6',
+        },
+        recordingPlay: {
+          requests: 1,
+          calls: 'POST records/play-session',
+          source: 'vendor-facts 4.6',
         },
       },
+      setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      logins: () => 0,
       events: 'push',
       channel: 'webhook',
       setCallback: (url) => sim.setCallback(url),
       trigger: async (uid) => {
         await sim.trigger(uid, { status: 'MD', aiType: 'none' });
       },
+      requestLog: () => sim.requests().map((r) => `${r.method} ${r.path}`),
       requestCount: () => sim.requests().length,
       clearLog: () => sim.clearRequests(),
       close: () => sim.close(),

@@ -1,0 +1,164 @@
+/** The pieces every benchmark phase shares: the flow, timing one msg, side-by-side pairs. */
+import { getNode, nextMessage, type FlowNode } from '../test/helpers/nodered';
+import { rawReceiver, type BenchCloud, type BenchVendor, type RawEvents } from './cloud';
+import { round, summarise, type Summary } from './stats';
+
+export const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+export interface Pair {
+  node: Summary;
+  raw: Summary;
+  ratioP50: number;
+  ratioP95: number;
+  /** What the node adds in absolute terms: it does not grow with the cloud's own latency. */
+  overheadP50Ms: number;
+}
+
+export function pair(node: number[], raw: number[]): Pair {
+  const n = summarise(node);
+  const r = summarise(raw);
+  return {
+    node: n,
+    raw: r,
+    ratioP50: round(n.p50 / r.p50),
+    ratioP95: round(n.p95 / r.p95),
+    overheadP50Ms: round(n.p50 - r.p50),
+  };
+}
+
+/**
+ * The account and one node per action. `events: false` leaves the event node out, so a polled
+ * cloud's poller does not add its requests to an action's count.
+ */
+export function baseFlow(
+  vendor: BenchVendor,
+  cloud: BenchCloud,
+  camera: string,
+  options: { events?: boolean } = {},
+): FlowNode[] {
+  const flow: FlowNode[] = [
+    { id: 'acc', type: vendor.configType, baseUrl: cloud.url, timeout: 30, ...cloud.account },
+    { id: 'snap', type: 'camhub-snapshot', account: 'acc', camera, wires: [['out']] },
+    {
+      id: 'stream',
+      type: 'camhub-stream',
+      account: 'acc',
+      camera,
+      quality: cloud.streamQuality ?? 'sub',
+      wires: [['out']],
+    },
+    { id: 'arm', type: 'camhub-arm', account: 'acc', camera, wires: [['out']] },
+    { id: 'out', type: 'helper' },
+    { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
+    { id: 'err', type: 'helper' },
+  ];
+  if (options.events !== false) {
+    flow.push({ id: 'evout', type: 'helper' });
+    flow.push({
+      id: 'ev',
+      type: 'camhub-event',
+      account: 'acc',
+      camera: '',
+      types: [],
+      wires: [['evout']],
+    });
+  }
+  return flow;
+}
+
+/** A msg into node `id` until a msg leaves on 'out'; a Catch on 'err' fails it. */
+export async function viaNode(id: string, payload: unknown, timeoutMs = 30_000): Promise<number> {
+  const t = now();
+  const done = nextMessage('out', timeoutMs);
+  // A failed call would otherwise only show as a timeout.
+  const failed = nextMessage('err', timeoutMs).then((m) => {
+    throw new Error(`${id}: ${JSON.stringify(m.error)}`);
+  });
+  failed.catch(() => undefined);
+  getNode(id).receive({ payload });
+  await Promise.race([done, failed]);
+  return now() - t;
+}
+
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = now();
+  await fn();
+  return now() - t;
+}
+
+/** Node and raw calls interleaved, so both see the same machine at the same time. */
+export async function sideBySide(
+  iter: number,
+  node: (i: number) => Promise<number>,
+  raw: (i: number) => Promise<number>,
+  warmup = 10,
+): Promise<Pair> {
+  const n: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < warmup; i++) {
+    await node(i);
+    await raw(i);
+  }
+  for (let i = 0; i < iter; i++) {
+    if (i % 2 === 0) {
+      n.push(await node(i));
+      r.push(await raw(i));
+    } else {
+      r.push(await raw(i));
+      n.push(await node(i));
+    }
+  }
+  return pair(n, r);
+}
+
+/** What a webhook cloud does by default: call camhub's receiver, or a bare HTTP one. */
+export function defaultRoute(vendor: BenchVendor, cloud: BenchCloud) {
+  return async (webUrl: string, accountId: string) =>
+    cloud.setCallback(
+      `${webUrl}/camhub/${vendor.name}/${accountId}?authcode=${cloud.credentials.authcode}`,
+    );
+}
+
+function defaultRaw(cloud: BenchCloud) {
+  return async (onEvent: () => void): Promise<RawEvents> => {
+    const receiver = await rawReceiver(() => onEvent());
+    cloud.setCallback(receiver.url);
+    return receiver;
+  };
+}
+
+/** "Cloud emits -> msg leaves camhub-event", then the same for a raw client of the same channel. */
+export async function eventLatency(
+  vendor: BenchVendor,
+  cloud: BenchCloud,
+  webUrl: string,
+  iter: number,
+  camera: string,
+) {
+  await (cloud.routeEvents ?? defaultRoute(vendor, cloud))(webUrl, 'acc');
+  const viaCamhub: number[] = [];
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = nextMessage('evout', 10_000);
+    await cloud.trigger(camera);
+    await got;
+    viaCamhub.push(now() - t);
+  }
+  const viaRaw: number[] = [];
+  let arrived: (() => void) | undefined;
+  const raw = await (cloud.rawEvents ?? defaultRaw(cloud))(() => arrived?.());
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = new Promise<void>((r) => (arrived = r));
+    await cloud.trigger(camera);
+    await got;
+    arrived = undefined;
+    viaRaw.push(now() - t);
+  }
+  await raw.close();
+  return {
+    channel: cloud.channel ?? cloud.events,
+    camhub: summarise(viaCamhub),
+    raw: summarise(viaRaw),
+  };
+}
