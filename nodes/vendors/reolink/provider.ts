@@ -204,12 +204,13 @@ export class ReolinkProvider extends BaseProvider {
         );
       }
       const armed = request.armed === true;
+      // ROP's settings calls are synchronous (vendor-facts 4.4): the server answers once the
+      // device has applied the setting, or fails (cmd_timeout), so a read-back would only
+      // repeat what the reply already confirmed, for one more round trip.
       await this.awake(() =>
         this.client.setAlarm(uid, armed, `Setting the alarm of "${cam.name}"`),
       );
-      // The output promises the cloud's state, so it is read back rather than assumed.
-      const res = await this.client.alarm(uid, `Reading the alarm of "${cam.name}"`);
-      return { armed: res.enabled === true || res.enabled === 'true', mode: null };
+      return { armed, mode: null };
     });
   }
 
