@@ -138,8 +138,8 @@ export const netatmoBench: BenchVendor = {
         status: { requests: 1, calls: 'POST homestatus', source: 'vendor-facts 3.3, 3.4' },
         event: { requests: 0, calls: 'signed webhook push', source: 'vendor-facts 3.8' },
         listCameras: {
-          requests: 1,
-          calls: 'POST homesdata (+ homestatus per home for online state)',
+          requests: 2,
+          calls: 'POST homesdata, POST homestatus of the home with cameras (online, vpn_url)',
           source: 'vendor-facts 3.3',
         },
       },

@@ -46,6 +46,8 @@ export interface BlinkProviderOptions extends BlinkTiming {
 }
 
 /** The status code of a successful command (vendor-facts 1.4). */
+/** Kept names and arm states serve events this long (the camera list's own cache time). */
+const HOMESCREEN_FRESH_MS = 60_000;
 const COMMAND_OK = 908;
 /** Clips are looked for this far before the last poll, for clock skew and late uploads. */
 const POLL_OVERLAP_MS = 60_000;
@@ -118,6 +120,8 @@ export class BlinkProvider extends BaseProvider {
   private readonly timing: BlinkTiming;
   private readonly devices = new Map<string, DeviceRef>();
   private readonly networks = new Map<number, NetworkRef>();
+  /** When the homescreen was last read: the names and arm states in devices/networks. */
+  private homescreenAt = 0;
   private readonly commands = new KeyedQueue();
   private readonly lastCommand = new Map<number, number>();
   private readonly snaps = new SingleFlight<Snapshot>();
@@ -181,6 +185,7 @@ export class BlinkProvider extends BaseProvider {
   // --- cameras -----------------------------------------------------------------------------------
 
   private absorb(hs: BlinkHomescreen): void {
+    this.homescreenAt = Date.now();
     const syncOnline = new Map<number, boolean>();
     for (const sm of hs.sync_modules ?? []) {
       syncOnline.set(sm.network_id, (sm.status ?? 'online') !== 'offline');
@@ -359,20 +364,46 @@ export class BlinkProvider extends BaseProvider {
     }
   }
 
+  /**
+   * A camera call made on the kept camera list, without a homescreen read first: if the call
+   * fails, the homescreen is read to tell the user the camera went offline rather than pass on
+   * a vendor code. A snapshot reads the homescreen after its command anyway, so an offline
+   * camera is caught there too. This spares a round trip on every snapshot.
+   */
+  private async explainOffline<T>(cam: CameraInfo, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = toCamhubError(err).code;
+      if (this.closed || code === 'AUTH_FAILED' || code === 'RATE_LIMITED') throw err;
+      if (code === 'OFFLINE' || code === 'NOT_CONFIGURED') throw err;
+      try {
+        this.absorb(await this.client.homescreen(true));
+      } catch {
+        throw err;
+      }
+      if (this.devices.get(cam.id)?.online === false) throw errors.offline(cam.name);
+      throw err;
+    }
+  }
+
   // --- snapshot, stream, PTZ -------------------------------------------------------------------
 
   async snapshot(cameraId: string): Promise<Snapshot> {
     return this.track(async () => {
-      const { cam, ref } = await this.liveDevice(cameraId);
+      const { cam, ref } = await this.device(cameraId);
       // Two flows asking at once share one thumbnail command and one picture.
       return this.snaps.run(cam.id, async () => {
         const what = `Snapshot of "${cam.name}"`;
-        await this.runCommand(ref.network, what, () =>
-          this.client.requestThumbnail(ref.kind, ref.network, ref.id, what),
+        await this.explainOffline(cam, () =>
+          this.runCommand(ref.network, what, () =>
+            this.client.requestThumbnail(ref.kind, ref.network, ref.id, what),
+          ),
         );
         // The new thumbnail shows in the homescreen only once the command has completed.
         this.absorb(await this.client.homescreen(true));
         const now = this.devices.get(cam.id) ?? ref;
+        if (!now.online) throw errors.offline(cam.name);
         if (now.thumbnail === null || now.thumbnail === '') {
           throw new CamhubError('CLOUD_ERROR', `${what}: Blink lists no thumbnail. Try again.`);
         }
@@ -398,13 +429,18 @@ export class BlinkProvider extends BaseProvider {
 
   async streamUrl(cameraId: string): Promise<StreamInfo> {
     return this.track(async () => {
-      const { cam, ref } = await this.liveDevice(cameraId);
-      const reply = await this.client.liveview(
-        ref.kind,
-        ref.network,
-        ref.id,
-        `Live view of "${cam.name}"`,
-      );
+      const { cam, ref } = await this.device(cameraId);
+      // The homescreen read that catches a camera gone offline since the list was read goes
+      // out beside the live view request, not before it: a URL for an offline camera is
+      // never handed out, and the msg waits one round trip, not two.
+      const [reply, hs] = await Promise.all([
+        this.explainOffline(cam, () =>
+          this.client.liveview(ref.kind, ref.network, ref.id, `Live view of "${cam.name}"`),
+        ),
+        this.client.homescreen().catch(() => undefined),
+      ]);
+      if (hs) this.absorb(hs);
+      if (this.devices.get(cam.id)?.online === false) throw errors.offline(cam.name);
       const url = typeof reply.server === 'string' ? reply.server : '';
       const protocol = url.startsWith('immis:')
         ? 'immis'
@@ -501,8 +537,16 @@ export class BlinkProvider extends BaseProvider {
       if (created < since - 2 * EVENT_GRACE_MS) this.seen.delete(id);
     }
     if (fresh.length === 0) return;
-    // Names, and whether the network is armed, as of now.
-    this.absorb(await this.client.homescreen());
+    // Names, and whether the network is armed: kept ones while they are as fresh as the camera
+    // list (a minute), else read now. A clip from a camera the kept list does not know reads
+    // them too. A kept arm state can only be wrong for a system armed or disarmed in the app
+    // within that minute; reading it for every clip would cost each event a round trip.
+    const known = fresh.every(
+      (m) => m.device_id !== undefined && this.devices.has(String(m.device_id)),
+    );
+    if (!known || Date.now() - this.homescreenAt >= HOMESCREEN_FRESH_MS) {
+      this.absorb(await this.client.homescreen());
+    }
     if (signal.aborted) return;
     fresh.sort((a, b) => Date.parse(a.created_at ?? '') - Date.parse(b.created_at ?? ''));
     for (const m of fresh) this.emit(this.toEvent(m));
