@@ -537,14 +537,19 @@ export class BlinkProvider extends BaseProvider {
       if (created < since - 2 * EVENT_GRACE_MS) this.seen.delete(id);
     }
     if (fresh.length === 0) return;
-    // Names, and whether the network is armed: kept ones while they are as fresh as the camera
-    // list (a minute), else read now. A clip from a camera the kept list does not know reads
-    // them too. A kept arm state can only be wrong for a system armed or disarmed in the app
-    // within that minute; reading it for every clip would cost each event a round trip.
-    const known = fresh.every(
-      (m) => m.device_id !== undefined && this.devices.has(String(m.device_id)),
-    );
-    if (!known || Date.now() - this.homescreenAt >= HOMESCREEN_FRESH_MS) {
+    // Names, and whether the network is armed: the kept ones while they are as fresh as the
+    // camera list (a minute) and say armed; else read now. A clip from a camera the kept list
+    // does not know, or from one it keeps as disarmed (armed in the app since?), reads them:
+    // dropping a real motion event is the costly mistake. A kept "armed" can only be wrong for
+    // a clip recorded just before a disarm in the app, and such a clip was recorded armed.
+    // Reading for every clip would cost each event a round trip.
+    const trusted = fresh.every((m) => {
+      const ref = m.device_id !== undefined ? this.devices.get(String(m.device_id)) : undefined;
+      return (
+        ref !== undefined && (mediaEventType(m.source) !== 'motion' || this.armed(ref, 'system'))
+      );
+    });
+    if (!trusted || Date.now() - this.homescreenAt >= HOMESCREEN_FRESH_MS) {
       this.absorb(await this.client.homescreen());
     }
     if (signal.aborted) return;
