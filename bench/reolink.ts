@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   REOLINK_SEED,
   startReolinkSim,
@@ -30,6 +33,9 @@ export const reolinkBench: BenchVendor = {
   name: 'reolink',
   configType: 'camhub-reolink',
   async start(cameras) {
+    // Each cloud starts with no camera names kept from an earlier one.
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-bench-reolink-'));
+    process.env.CAMHUB_STATE_DIR = stateDir;
     const sim: ReolinkSim = await startReolinkSim({
       devices: seedDevices(cameras),
       snapDelayMs: 0,
@@ -89,7 +95,10 @@ export const reolinkBench: BenchVendor = {
       requestLog: () => sim.requests().map((r) => `${r.method} ${r.path}`),
       requestCount: () => sim.requests().length,
       clearLog: () => sim.clearRequests(),
-      close: () => sim.close(),
+      close: async () => {
+        await sim.close();
+        fs.rmSync(stateDir, { recursive: true, force: true });
+      },
     };
   },
 };

@@ -147,8 +147,11 @@ async function scaling(vendor: BenchVendor) {
   for (const cams of SCALE) {
     const cloud = await vendor.start(cams);
     const camera = cloud.cameraIds[cams - 1];
+    // The heap of an empty runtime, then the flow (a redeploy would not know the Catch node).
     await load([]);
+    await delay(200);
     const heap0 = heapMB();
+    await unload();
     cloud.setLatency(SCALE_RTT, jitterFor(SCALE_RTT));
     await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
     await cloud.connect?.('acc');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { requestsPerAction } from '../../bench/actions';
+import { requestsPerAction, timeToReady } from '../../bench/actions';
 import { arloBench } from '../../bench/arlo';
 import { blinkBench } from '../../bench/blink';
 import type { ActionName, BenchVendor } from '../../bench/cloud';
@@ -60,6 +60,16 @@ describe('requests per action against the protocol minimum', function () {
       } finally {
         await cloud.close();
       }
+    });
+  }
+
+  for (const vendor of [reolinkBench, blinkBench, arloBench, netatmoBench] as BenchVendor[]) {
+    it(`${vendor.name}: a full redeploy of an unchanged account reuses its session`, async () => {
+      const ready = await timeToReady(vendor, 0, 0);
+      // Reolink's gateway has no login; the others log in (or consent) once, cold.
+      assert.equal(ready.coldLogins, vendor.name === 'reolink' ? 0 : 1);
+      assert.equal(ready.savedLogins, 0);
+      assert.ok(ready.savedRequests < ready.coldRequests, JSON.stringify(ready));
     });
   }
 

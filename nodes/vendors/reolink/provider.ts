@@ -62,10 +62,10 @@ const STATUS_TYPES: Record<string, EventType> = {
 const MAX_WEBHOOK_BODY = 64 * 1024;
 /**
  * ROP lists devices without names; each name is one general-config call, which the server
- * relays to the camera. Read this many at once: 500 cameras take 16 round trips, not 500, and
+ * relays to the camera. Read this many at once: 500 cameras take 8 round trips, not 500, and
  * the server never sees a burst of hundreds.
  */
-export const NAME_CONCURRENCY = 32;
+export const NAME_CONCURRENCY = 64;
 /** A kept name is trusted this long, then read again (a camera renamed in Reolink's app). */
 const NAME_TTL_MS = 24 * 3600_000;
 /** duplicate_snap means another client holds the device's one snapshot slot; wait for it. */
