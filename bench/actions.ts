@@ -11,7 +11,7 @@ import {
   unload,
 } from '../test/helpers/nodered';
 import type { ActionName, BenchCloud, BenchVendor, Minimum } from './cloud';
-import { baseFlow, defaultRoute, now, viaNode } from './harness';
+import { awaitEventChannel, baseFlow, now, viaNode } from './harness';
 import { round } from './stats';
 
 export interface ActionCount {
@@ -102,20 +102,7 @@ export async function requestsPerAction(
   await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
   await cloud.connect?.('acc');
   const web = await serveHttpNode();
-  await (cloud.routeEvents ?? defaultRoute(vendor, cloud))(web.url, 'acc');
-  // The event stream may still be connecting: trigger until one event comes through.
-  for (let i = 0; ; i++) {
-    const got = nextMessage('evout', 2_000);
-    await cloud.trigger(camera);
-    if (
-      await got.then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    if (i === 10) throw new Error(`${vendor.name}: no event reached camhub-event`);
-  }
+  await awaitEventChannel(vendor, cloud, web.url, camera);
   await settle();
   cloud.clearLog();
   const got = nextMessage('evout', 10_000);

@@ -188,6 +188,7 @@ export const arloBench: BenchVendor = {
         listCameras: { requests: 1, calls: 'GET v2/users/devices', source: 'vendor-facts 2.3' },
       },
       setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
       logins: () => sim.state.logins,
       events: 'push',
       channel: 'MQTT',

@@ -156,6 +156,7 @@ export const blinkBench: BenchVendor = {
         listCameras: { requests: 1, calls: 'GET homescreen', source: 'vendor-facts 1.3' },
       },
       setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
       logins: () => sim.state.counters.logins,
       events: 'poll',
       channel: 'poll (no push)',

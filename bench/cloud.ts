@@ -54,6 +54,8 @@ export interface BenchCloud {
   minimum: Partial<Record<ActionName, Minimum>>;
   /** Simulated round-trip time of every host of this cloud (see simulator/common/latency.ts). */
   setLatency(rttMs: number, jitterMs: number): void;
+  /** Restarts the jitter sequence: node and raw calls of one pair meet the same network. */
+  reseedLatency(seed: number): void;
   /** Logins the cloud has seen (0 for clouds without one), for the time-to-ready figures. */
   logins(): number;
   /** The stream node's quality; default 'sub'. Cameras with one stream need 'main'. */

@@ -92,6 +92,7 @@ export async function sideBySide(
   node: (i: number) => Promise<number>,
   raw: (i: number) => Promise<number>,
   warmup = 10,
+  reseed: (seed: number) => void = () => undefined,
 ): Promise<Pair> {
   const n: number[] = [];
   const r: number[] = [];
@@ -99,13 +100,17 @@ export async function sideBySide(
     await node(i);
     await raw(i);
   }
+  // Both calls of a pair meet the same jitter sequence (common random numbers), so the pair
+  // differs by what each client does, not by which round trips happened to be slow.
+  const timedNode = (i: number) => (reseed(1000 + i), node(i));
+  const timedRaw = (i: number) => (reseed(1000 + i), raw(i));
   for (let i = 0; i < iter; i++) {
     if (i % 2 === 0) {
-      n.push(await node(i));
-      r.push(await raw(i));
+      n.push(await timedNode(i));
+      r.push(await timedRaw(i));
     } else {
-      r.push(await raw(i));
-      n.push(await node(i));
+      r.push(await timedRaw(i));
+      n.push(await timedNode(i));
     }
   }
   return pair(n, r);
@@ -127,6 +132,31 @@ function defaultRaw(cloud: BenchCloud) {
   };
 }
 
+/**
+ * Routes the cloud's events to camhub and triggers until one reaches 'evout': the event stream
+ * (MQTT, a poller) may still be connecting right after a deploy.
+ */
+export async function awaitEventChannel(
+  vendor: BenchVendor,
+  cloud: BenchCloud,
+  webUrl: string,
+  camera: string,
+): Promise<void> {
+  await (cloud.routeEvents ?? defaultRoute(vendor, cloud))(webUrl, 'acc');
+  for (let i = 0; ; i++) {
+    const got = nextMessage('evout', 2_000);
+    await cloud.trigger(camera);
+    if (
+      await got.then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    if (i === 10) throw new Error(`${vendor.name}: no event reached camhub-event`);
+  }
+}
+
 /** "Cloud emits -> msg leaves camhub-event", then the same for a raw client of the same channel. */
 export async function eventLatency(
   vendor: BenchVendor,
@@ -140,6 +170,7 @@ export async function eventLatency(
   for (let i = 0; i < iter; i++) {
     const t = now();
     const got = nextMessage('evout', 10_000);
+    cloud.reseedLatency(2000 + i);
     await cloud.trigger(camera);
     await got;
     viaCamhub.push(now() - t);
@@ -150,6 +181,7 @@ export async function eventLatency(
   for (let i = 0; i < iter; i++) {
     const t = now();
     const got = new Promise<void>((r) => (arrived = r));
+    cloud.reseedLatency(2000 + i);
     await cloud.trigger(camera);
     await got;
     arrived = undefined;

@@ -144,6 +144,7 @@ export const netatmoBench: BenchVendor = {
         },
       },
       setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
       logins: () =>
         sim
           .requests({ path: '/oauth2/token' })

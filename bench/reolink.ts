@@ -85,6 +85,7 @@ export const reolinkBench: BenchVendor = {
         },
       },
       setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
       logins: () => 0,
       events: 'push',
       channel: 'webhook',

@@ -19,7 +19,15 @@ import { requestsPerAction, timeToReady, type ActionCount, type ReadyFigure } fr
 import { arloBench } from './arlo';
 import { blinkBench } from './blink';
 import type { BenchCloud, BenchVendor } from './cloud';
-import { baseFlow, eventLatency, sideBySide, timed, viaNode, type Pair } from './harness';
+import {
+  awaitEventChannel,
+  baseFlow,
+  eventLatency,
+  sideBySide,
+  timed,
+  viaNode,
+  type Pair,
+} from './harness';
 import { memoryRun } from './memory';
 import { netatmoBench } from './netatmo';
 import { reolinkBench } from './reolink';
@@ -102,15 +110,17 @@ async function atLatency(
   cloud.setLatency(rttMs, jitterMs);
   const iter = rttMs > 0 ? ITER_RTT : ITER;
   const warm = rttMs > 0 ? 4 : 10;
-  await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
+  // Actions without the event node: a poller's requests would land between an action's and
+  // draw from the same jitter sequence (the raw client polls nothing meanwhile either).
+  await load(baseFlow(vendor, cloud, camera, { events: false }), { acc: cloud.credentials });
   await cloud.connect?.('acc');
-  const web = await serveHttpNode();
   const side = (node: string, payload: (i: number) => unknown, raw: (i: number) => Promise<void>) =>
     sideBySide(
       iter,
       (i) => viaNode(node, payload(i)),
       (i) => timed(() => raw(i)),
       warm,
+      (seed) => cloud.reseedLatency(seed),
     );
   const snapshot = await side(
     'snap',
@@ -134,6 +144,11 @@ async function atLatency(
   );
   // A disarmed camera (or system) raises no event: leave it armed for the event figures.
   await cloud.raw.arm(camera, true);
+  await unload();
+  await load(baseFlow(vendor, cloud, camera), { acc: cloud.credentials });
+  await cloud.connect?.('acc');
+  const web = await serveHttpNode();
+  await awaitEventChannel(vendor, cloud, web.url, camera);
   const events = await eventLatency(vendor, cloud, web.url, iter, camera);
   await web.close();
   await unload();

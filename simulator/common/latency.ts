@@ -53,12 +53,23 @@ export function parseLatencySpec(input: unknown): LatencySpec | string {
  */
 export class Latency {
   private spec: LatencySpec;
+  private random: () => number;
 
   constructor(
     private readonly initial: LatencySpec = latencyFromEnv(),
-    private readonly random: () => number = Math.random,
+    random: () => number = Math.random,
   ) {
     this.spec = { ...initial };
+    this.random = random;
+  }
+
+  /**
+   * Draws the jitter from a fixed sequence from now on. A benchmark reseeds before each of two
+   * clients' calls so both meet the same network, and their times differ only by what each
+   * client does (the same draws go to the same requests when both make them in the same order).
+   */
+  reseed(seed: number): void {
+    this.random = mulberry32(seed);
   }
 
   get current(): LatencySpec {
@@ -85,6 +96,18 @@ export class Latency {
   oneWay(): number {
     return this.roundTrip() / 2;
   }
+}
+
+/** A small seeded PRNG (mulberry32): reproducible jitter, not cryptography. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /**

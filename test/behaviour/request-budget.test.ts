@@ -10,12 +10,12 @@ import { load, nextMessage, unload } from '../helpers/nodered';
 
 /**
  * Requests above the protocol's minimum that camhub spends on purpose (bench/README.md says
- * why): Blink reads the homescreen beside a live view and before an arm, so neither goes out
- * for a camera gone offline, and reads the arm state back; Arlo reads the device list before a
- * mode change for the same reason.
+ * why): Blink reads the homescreen before an arm, so no system is armed for a camera gone
+ * offline, and reads the arm state back; Arlo reads the device list before a mode change for
+ * the same reason.
  */
 const EXPLAINED: Record<string, Partial<Record<ActionName, number>>> = {
-  blink: { stream: 1, arm: 2 },
+  blink: { arm: 2 },
   arlo: { arm: 1 },
 };
 

@@ -368,7 +368,7 @@ export class BlinkProvider extends BaseProvider {
    * A camera call made on the kept camera list, without a homescreen read first: if the call
    * fails, the homescreen is read to tell the user the camera went offline rather than pass on
    * a vendor code. A snapshot reads the homescreen after its command anyway, so an offline
-   * camera is caught there too. This spares a round trip on every snapshot.
+   * camera is caught there too. This spares a round trip on every snapshot and live view.
    */
   private async explainOffline<T>(cam: CameraInfo, fn: () => Promise<T>): Promise<T> {
     try {
@@ -430,17 +430,11 @@ export class BlinkProvider extends BaseProvider {
   async streamUrl(cameraId: string): Promise<StreamInfo> {
     return this.track(async () => {
       const { cam, ref } = await this.device(cameraId);
-      // The homescreen read that catches a camera gone offline since the list was read goes
-      // out beside the live view request, not before it: a URL for an offline camera is
-      // never handed out, and the msg waits one round trip, not two.
-      const [reply, hs] = await Promise.all([
-        this.explainOffline(cam, () =>
-          this.client.liveview(ref.kind, ref.network, ref.id, `Live view of "${cam.name}"`),
-        ),
-        this.client.homescreen().catch(() => undefined),
-      ]);
-      if (hs) this.absorb(hs);
-      if (this.devices.get(cam.id)?.online === false) throw errors.offline(cam.name);
+      // On the kept camera list: Blink refuses a live view of an offline camera, and that
+      // refusal reads the homescreen to say OFFLINE (explainOffline).
+      const reply = await this.explainOffline(cam, () =>
+        this.client.liveview(ref.kind, ref.network, ref.id, `Live view of "${cam.name}"`),
+      );
       const url = typeof reply.server === 'string' ? reply.server : '';
       const protocol = url.startsWith('immis:')
         ? 'immis'
