@@ -11,11 +11,10 @@ import { load, nextMessage, unload } from '../helpers/nodered';
 /**
  * Requests above the protocol's minimum that camhub spends on purpose (bench/README.md says
  * why): Blink reads the homescreen before an arm, so no system is armed for a camera gone
- * offline, and reads the arm state back; Arlo reads the device list before a mode change for
- * the same reason.
+ * offline; Arlo reads the device list before a mode change for the same reason.
  */
 const EXPLAINED: Record<string, Partial<Record<ActionName, number>>> = {
-  blink: { arm: 2 },
+  blink: { arm: 1 },
   arlo: { arm: 1 },
 };
 

@@ -291,16 +291,14 @@ export class BlinkProvider extends BaseProvider {
           ? this.client.armNetwork(ref.network, armed, what)
           : this.client.setMotion(ref.kind, ref.network, ref.id, armed, what),
       );
-      // The output promises the cloud's state, so it is read back rather than assumed.
-      this.absorb(await this.client.homescreen(true));
-      const state = this.armed(this.devices.get(String(ref.id)) ?? ref, scope);
-      if (state !== armed) {
-        throw new CamhubError(
-          'CLOUD_ERROR',
-          `${what}: Blink reported the command done, but still shows it ${state ? 'armed' : 'disarmed'}. Try again.`,
-        );
-      }
-      return { armed: state, mode: null };
+      // complete:true with status_code 908 is Blink's "Command succeeded" (vendor-facts 1.4):
+      // the state is as asked, and a homescreen read-back would only add a round trip. The
+      // kept state follows, for status and events.
+      const keptNet = this.networks.get(ref.network);
+      const keptDev = this.devices.get(String(ref.id));
+      if (system && keptNet) keptNet.armed = armed;
+      else if (!system && keptDev) keptDev.enabled = armed;
+      return { armed, mode: null };
     });
   }
 
