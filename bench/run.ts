@@ -38,8 +38,8 @@ const ALL: BenchVendor[] = [reolinkBench, blinkBench, arloBench, netatmoBench];
 const ONLY = (process.env.BENCH_VENDORS || '').split(',').filter(Boolean);
 const VENDORS = ONLY.length ? ALL.filter((v) => ONLY.includes(v.name)) : ALL;
 /** Iterations per figure at 0 ms, and at a real round-trip time (each one takes a few RTTs). */
-const ITER = Number(process.env.BENCH_ITER || 100);
-const ITER_RTT = Number(process.env.BENCH_ITER_RTT || 40);
+const ITER = Number(process.env.BENCH_ITER || 50);
+const ITER_RTT = Number(process.env.BENCH_ITER_RTT || 30);
 /** Round-trip times to run the side-by-side figures at, and the jitter of each non-zero one. */
 const RTTS = (process.env.BENCH_RTTS || '0,80').split(',').map(Number);
 const JITTER = Number(process.env.BENCH_JITTER || 20);
