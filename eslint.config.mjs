@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.demo/**', '.artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.demo/**', '.artifacts/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

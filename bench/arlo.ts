@@ -5,6 +5,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { ARLO_SEED, ARLO_USER, startArloSim, type ArloDeviceSeed } from '../simulator/arlo';
 import { call, json, type BenchVendor, type RawEvents } from './cloud';
+import { USER_AGENT } from '../nodes/vendors/arlo/client';
 
 /** A base station with n cameras behind it, modelled on the seed's. */
 function seedDevices(n: number): ArloDeviceSeed[] {
@@ -46,10 +47,15 @@ export const arloBench: BenchVendor = {
     const userId = ARLO_USER.userId;
     // The raw client's login is not measured: it gets a finished token as camhub ends up with.
     const token = sim.state.issueToken(true, 'bench-raw-client').token;
+    // The web app's headers: Cloudflare turns anything else away (vendor-facts 2.2, 2.10).
     const headers = {
       Authorization: token,
       'Auth-Version': '2',
+      SchemaVersion: '1',
       xcloudId: base.xCloudId,
+      'User-Agent': USER_AGENT,
+      Origin: 'https://my.arlo.com',
+      Referer: 'https://my.arlo.com/',
     };
 
     // A raw MQTT subscriber of the base station's topics, connected for the cloud's lifetime.
@@ -168,6 +174,16 @@ export const arloBench: BenchVendor = {
         },
       },
       minimum: {
+        cameraStatus: {
+          requests: 3,
+          calls: 'GET v2/users/devices, notify get (battery, on MQTT), GET automation/active',
+          source: 'vendor-facts 2.3, 2.4, 2.5',
+        },
+        eventPicture: {
+          requests: 2,
+          calls: 'POST fullFrameSnapshot, GET presigned URL (a motion packet names no picture)',
+          source: 'vendor-facts 2.6, 2.9',
+        },
         snapshot: {
           requests: 2,
           calls: 'POST fullFrameSnapshot, (result on MQTT), GET presigned URL',

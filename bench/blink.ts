@@ -131,6 +131,16 @@ export const blinkBench: BenchVendor = {
         },
       },
       minimum: {
+        cameraStatus: {
+          requests: 1,
+          calls: 'GET homescreen (online, battery, armed)',
+          source: 'vendor-facts 1.3',
+        },
+        eventPicture: {
+          requests: 2,
+          calls: "GET media/changed (the poll), GET the clip's thumbnail",
+          source: 'vendor-facts 1.5, 1.8',
+        },
         snapshot: {
           requests: 6,
           calls:
@@ -170,7 +180,7 @@ export const blinkBench: BenchVendor = {
         const loop = (async () => {
           while (!stopped) {
             const since = encodeURIComponent(blinkTime(Date.now() - 60_000));
-            const page = json<{ media?: { id: number }[] }>(
+            const page = json<{ media?: { id: number; thumbnail?: string }[] }>(
               await call(
                 'GET',
                 `${tier}/api/v1/accounts/${acct}/media/changed?since=${since}&page=1`,
@@ -182,7 +192,7 @@ export const blinkBench: BenchVendor = {
             for (const m of page.media ?? []) {
               if (seen.has(m.id)) continue;
               seen.add(m.id);
-              onEvent();
+              onEvent(m);
             }
             await sleep(POLL_MS);
           }
@@ -193,6 +203,10 @@ export const blinkBench: BenchVendor = {
             await loop;
           },
         };
+      },
+      // The clip's thumbnail: its path plus ".jpg", with the token (vendor-facts 1.5, 1.8).
+      rawEventPicture: async (event) => {
+        await call('GET', `${tier}${(event as { thumbnail: string }).thumbnail}.jpg`, { headers });
       },
       trigger: async (camera) => {
         if (!sim.trigger(camera, 'motion'))

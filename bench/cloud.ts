@@ -86,7 +86,13 @@ export interface BenchCloud {
    * A raw client of the same channel, calling onEvent once per event it sees. Default: a bare
    * HTTP receiver set as the callback.
    */
-  rawEvents?(onEvent: () => void): Promise<RawEvents>;
+  rawEvents?(onEvent: (event?: unknown) => void): Promise<RawEvents>;
+  /**
+   * What a raw client does to get the picture of an event it received (`event` as its
+   * rawEvents passed it): the event's own picture where the cloud names one, with the auth it
+   * needs. Default: a fresh snapshot (raw.snapshot), as for a cloud without event pictures.
+   */
+  rawEventPicture?(event: unknown, camera: string): Promise<void>;
   /** Makes one camera raise one event. */
   trigger(camera: string): Promise<void>;
   /** Requests the cloud has served, to count polls. */

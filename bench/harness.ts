@@ -1,7 +1,17 @@
 /** The pieces every benchmark phase shares: the flow, timing one msg, side-by-side pairs. */
-import { getNode, nextMessage, type FlowNode } from '../test/helpers/nodered';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DIST, getNode, nextMessage, type FlowNode } from '../test/helpers/nodered';
 import { rawReceiver, type BenchCloud, type BenchVendor, type RawEvents } from './cloud';
 import { round, summarise, type Summary } from './stats';
+
+/**
+ * Is a node type built (in dist/)? Nodes landing on other branches join the bench by name
+ * once they are: the bench runs on whatever this tree has.
+ */
+export function available(type: string): boolean {
+  return fs.existsSync(path.join(DIST, 'nodes', `${type}.js`));
+}
 
 export const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -48,6 +58,9 @@ export function baseFlow(
       wires: [['out']],
     },
     { id: 'arm', type: 'camhub-arm', account: 'acc', camera, wires: [['out']] },
+    ...(available('camhub-device')
+      ? [{ id: 'dev', type: 'camhub-device', account: 'acc', camera, wires: [['out']] }]
+      : []),
     { id: 'out', type: 'helper' },
     { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
     { id: 'err', type: 'helper' },
@@ -125,11 +138,69 @@ export function defaultRoute(vendor: BenchVendor, cloud: BenchCloud) {
 }
 
 function defaultRaw(cloud: BenchCloud) {
-  return async (onEvent: () => void): Promise<RawEvents> => {
-    const receiver = await rawReceiver(() => onEvent());
+  return async (onEvent: (event?: unknown) => void): Promise<RawEvents> => {
+    const receiver = await rawReceiver((body) => onEvent(body));
     cloud.setCallback(receiver.url);
     return receiver;
   };
+}
+
+/** The account and one event node that attaches the event's picture (or a live one). */
+export function pictureFlow(vendor: BenchVendor, cloud: BenchCloud, camera: string): FlowNode[] {
+  return [
+    baseFlow(vendor, cloud, camera)[0],
+    {
+      id: 'ev',
+      type: 'camhub-event',
+      account: 'acc',
+      camera: '',
+      types: [],
+      image: 'event-or-live',
+      wires: [['evout']],
+    },
+    { id: 'evout', type: 'helper' },
+  ];
+}
+
+/**
+ * "Cloud emits -> msg with its picture leaves camhub-event" (Attach picture: event-or-live),
+ * then a raw client of the same channel that fetches the same picture once the event is in.
+ */
+export async function pictureLatency(
+  vendor: BenchVendor,
+  cloud: BenchCloud,
+  webUrl: string,
+  iter: number,
+  camera: string,
+) {
+  await (cloud.routeEvents ?? defaultRoute(vendor, cloud))(webUrl, 'acc');
+  const viaCamhub: number[] = [];
+  let missing = 0;
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = nextMessage('evout', 30_000);
+    cloud.reseedLatency(3000 + i);
+    await cloud.trigger(camera);
+    const msg = await got;
+    if (!Buffer.isBuffer(msg.image)) missing++;
+    viaCamhub.push(now() - t);
+  }
+  const viaRaw: number[] = [];
+  let arrived: ((event: unknown) => void) | undefined;
+  const raw = await (cloud.rawEvents ?? defaultRaw(cloud))((e) => arrived?.(e));
+  const picture = cloud.rawEventPicture ?? (() => cloud.raw.snapshot(camera));
+  for (let i = 0; i < iter; i++) {
+    const t = now();
+    const got = new Promise<unknown>((r) => (arrived = r));
+    cloud.reseedLatency(3000 + i);
+    await cloud.trigger(camera);
+    const event = await got;
+    arrived = undefined;
+    await picture(event, camera);
+    viaRaw.push(now() - t);
+  }
+  await raw.close();
+  return { camhub: summarise(viaCamhub), raw: summarise(viaRaw), withoutPicture: missing };
 }
 
 /**

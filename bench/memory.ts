@@ -1,18 +1,9 @@
 /**
  * Memory of a big flow and of 100 redeploys: heap after a forced GC, every 10 redeploys.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  DIST,
-  delay,
-  helper,
-  load,
-  redeploy,
-  unload,
-  type FlowNode,
-} from '../test/helpers/nodered';
+import { delay, helper, load, redeploy, unload, type FlowNode } from '../test/helpers/nodered';
 import type { BenchVendor } from './cloud';
+import { available } from './harness';
 import { round } from './stats';
 
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS || 100);
@@ -28,11 +19,14 @@ export const MEMORY_NODES: { type: string; props: (camera: string) => Record<str
     { type: 'camhub-snapshot', props: (camera) => ({ camera }) },
     { type: 'camhub-arm', props: (camera) => ({ camera }) },
     { type: 'camhub-stream', props: (camera) => ({ camera }) },
+    // Event pictures: the event node fetching each event's picture.
+    { type: 'camhub-event', props: () => ({ camera: '', types: [], image: 'event-or-live' }) },
+    // Camera status: half of the device nodes watch (one shared state interval per account).
+    { type: 'camhub-device', props: (camera) => ({ camera, watch: false }) },
+    { type: 'camhub-device', props: () => ({ camera: '', watch: true }) },
+    { type: 'camhub-control', props: (camera) => ({ camera }) },
+    // Recordings: add { type: 'camhub-recordings', props: (camera) => ({ camera }) } once built.
   ];
-
-function available(type: string): boolean {
-  return fs.existsSync(path.join(DIST, 'nodes', `${type}.js`));
-}
 
 function dropHarnessHistory(): void {
   // The test runtime records every node call (status, log, send) in sinon spies; that history

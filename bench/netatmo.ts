@@ -120,6 +120,16 @@ export const netatmoBench: BenchVendor = {
         },
       },
       minimum: {
+        cameraStatus: {
+          requests: 1,
+          calls: 'POST homestatus (online, monitoring, sd_status, battery)',
+          source: 'vendor-facts 3.3',
+        },
+        eventPicture: {
+          requests: 1,
+          calls: "GET the push's snapshot_url",
+          source: 'vendor-facts 3.5, 3.8',
+        },
         snapshot: {
           requests: 1,
           calls: 'GET <vpn_url>/live/snapshot_720.jpg (vpn_url kept until a reconnect)',
@@ -166,7 +176,7 @@ export const netatmoBench: BenchVendor = {
           const sig = createHmac('sha256', sim.clientSecret).update(body).digest('hex');
           if (h['x-netatmo-secret'] !== sig) return;
           const push = JSON.parse(body.toString('utf8')) as { push_type?: string };
-          if (push.push_type !== 'webhook_activation') onEvent();
+          if (push.push_type !== 'webhook_activation') onEvent(push);
         });
         await webhook(receiver.url);
         return {
@@ -175,6 +185,10 @@ export const netatmoBench: BenchVendor = {
             await receiver.close();
           },
         };
+      },
+      // The push's snapshot_url is a public link: a plain GET.
+      rawEventPicture: async (event) => {
+        await call('GET', (event as { snapshot_url: string }).snapshot_url);
       },
       trigger: async (camera) => {
         const r = await sim.trigger(camera, { type: 'movement' });

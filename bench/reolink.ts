@@ -55,6 +55,17 @@ export const reolinkBench: BenchVendor = {
         status: (uid) => request('GET', `${dev(uid)}/settings/alarm`),
       },
       minimum: {
+        cameraStatus: {
+          requests: 2,
+          calls:
+            'GET devices (online), GET settings/alarm (armed); + states/battery on battery cameras',
+          source: 'vendor-facts 4.3, 4.4',
+        },
+        eventPicture: {
+          requests: 1,
+          calls: 'GET snap/snapshot.jpg (the alarm webhook names no picture)',
+          source: 'vendor-facts 4.5, 4.8',
+        },
         snapshot: { requests: 1, calls: 'GET snap/snapshot.jpg', source: 'vendor-facts 4.5' },
         stream: { requests: 1, calls: 'POST live/play-session', source: 'vendor-facts 4.6' },
         arm: {

@@ -15,14 +15,23 @@ import {
   unload,
   type FlowNode,
 } from '../test/helpers/nodered';
-import { requestsPerAction, timeToReady, type ActionCount, type ReadyFigure } from './actions';
+import {
+  pictureNodeReady,
+  requestsPerAction,
+  timeToReady,
+  type ActionCount,
+  type ReadyFigure,
+} from './actions';
 import { arloBench } from './arlo';
 import { blinkBench } from './blink';
 import type { BenchCloud, BenchVendor } from './cloud';
 import {
+  available,
   awaitEventChannel,
   baseFlow,
   eventLatency,
+  pictureFlow,
+  pictureLatency,
   sideBySide,
   timed,
   viaNode,
@@ -38,7 +47,7 @@ const ALL: BenchVendor[] = [reolinkBench, blinkBench, arloBench, netatmoBench];
 const ONLY = (process.env.BENCH_VENDORS || '').split(',').filter(Boolean);
 const VENDORS = ONLY.length ? ALL.filter((v) => ONLY.includes(v.name)) : ALL;
 /** Iterations per figure at 0 ms, and at a real round-trip time (each one takes a few RTTs). */
-const ITER = Number(process.env.BENCH_ITER || 50);
+const ITER = Number(process.env.BENCH_ITER || 40);
 const ITER_RTT = Number(process.env.BENCH_ITER_RTT || 30);
 /** Round-trip times to run the side-by-side figures at, and the jitter of each non-zero one. */
 const RTTS = (process.env.BENCH_RTTS || '0,80').split(',').map(Number);
@@ -88,6 +97,48 @@ async function requestsPerInterval(vendor: BenchVendor, cloud: BenchCloud) {
   return { mode: cloud.events, intervalMs, ...out };
 }
 
+/** The state interval of the watch figures (the runtime floor is lowered for the bench). */
+const WATCH_MS = 500;
+
+/**
+ * Cloud requests per state interval of one account with 1, 10 and 50 watching camhub-device
+ * nodes: the watch is one shared reading per account, so the count must not grow.
+ */
+async function watchRequests(vendor: BenchVendor, cloud: BenchCloud) {
+  const intervals = 6;
+  const out: Record<'1' | '10' | '50', number> = { '1': 0, '10': 0, '50': 0 };
+  process.env.CAMHUB_MIN_STATE_INTERVAL_MS = '0';
+  await load([]);
+  for (const n of [1, 10, 50] as const) {
+    const flow: FlowNode[] = [
+      {
+        id: 'acc',
+        type: vendor.configType,
+        baseUrl: cloud.url,
+        ...cloud.account,
+        stateInterval: WATCH_MS / 1000,
+      },
+    ];
+    for (let i = 0; i < n; i++)
+      flow.push({
+        id: `dev${i}`,
+        type: 'camhub-device',
+        account: 'acc',
+        camera: i % 2 ? '' : cloud.cameraIds[i % cloud.cameraIds.length],
+        watch: true,
+        wires: [[]],
+      });
+    await redeploy(flow, { acc: cloud.credentials });
+    if (n === 1) await cloud.connect?.('acc');
+    await delay(WATCH_MS * 2); // the first readings
+    const before = cloud.requestCount();
+    await delay(WATCH_MS * intervals);
+    out[`${n}`] = round((cloud.requestCount() - before) / intervals, 1);
+  }
+  await unload();
+  return { intervalMs: WATCH_MS, ...out };
+}
+
 interface LatencyFigures {
   rttMs: number;
   jitterMs: number;
@@ -97,6 +148,8 @@ interface LatencyFigures {
   arm: Pair;
   status: Pair;
   events: Awaited<ReturnType<typeof eventLatency>>;
+  /** Event to msg with its picture attached; absent before the event node could attach one. */
+  picture?: Awaited<ReturnType<typeof pictureLatency>>;
 }
 
 /** Every side-by-side figure at one round-trip time. */
@@ -152,8 +205,20 @@ async function atLatency(
   const events = await eventLatency(vendor, cloud, web.url, iter, camera);
   await web.close();
   await unload();
+  // The same events with their picture attached, on a flow of their own so the plain event
+  // figures are not slowed by picture fetches.
+  let picture: LatencyFigures['picture'];
+  if (pictureNodeReady()) {
+    await load(pictureFlow(vendor, cloud, camera), { acc: cloud.credentials });
+    await cloud.connect?.('acc');
+    const picWeb = await serveHttpNode();
+    await awaitEventChannel(vendor, cloud, picWeb.url, camera);
+    picture = await pictureLatency(vendor, cloud, picWeb.url, iter, camera);
+    await picWeb.close();
+    await unload();
+  }
   cloud.setLatency(0, 0);
-  return { rttMs, jitterMs, iterations: iter, snapshot, stream, arm, status, events };
+  return { rttMs, jitterMs, iterations: iter, snapshot, stream, arm, status, events, picture };
 }
 
 /** Listing, snapshot and event figures per account size, at a real cloud's round-trip time. */
@@ -180,6 +245,7 @@ async function scaling(vendor: BenchVendor) {
     );
     const snap: number[] = [];
     for (let i = 0; i < 10; i++) snap.push(await viaNode('snap', i));
+    await awaitEventChannel(vendor, cloud, web.url, camera);
     const ev = await eventLatency(vendor, cloud, web.url, 10, camera);
     const heap1 = heapMB();
     rows.push({
@@ -230,6 +296,18 @@ function printLatency(figs: LatencyFigures[]) {
       )
       .join('')}  (${figs[0]?.events.channel})`,
   );
+  if (figs.every((f) => f.picture)) {
+    console.log(
+      `picture    ${figs
+        .map((f) => {
+          const p = f.picture as NonNullable<LatencyFigures['picture']>;
+          return `|          ${fmt(p.camhub.p50, 8)} ${fmt(p.raw.p50, 8)}   ${(p.camhub.p50 / p.raw.p50).toFixed(2)} / ${(p.camhub.p95 / p.raw.p95).toFixed(2)}   `;
+        })
+        .join(
+          '',
+        )}  (event -> msg with msg.image${figs.some((f) => f.picture?.withoutPicture) ? '; some without a picture' : ''})`,
+    );
+  }
 }
 
 function printCounts(counts: ActionCount[]) {
@@ -289,6 +367,13 @@ async function main() {
       result.requestsPerPollInterval = polls;
       console.log(
         `polls      requests per ${cloud.events === 'poll' ? `${polls.intervalMs} ms poll interval` : 's (push)'} with 1/10/50 event nodes: ${polls['1']} / ${polls['10']} / ${polls['50']}`,
+      );
+    }
+    if (PHASES.has('polls') && available('camhub-device')) {
+      const watch = await watchRequests(vendor, cloud);
+      result.watchRequestsPerInterval = watch;
+      console.log(
+        `watch      requests per ${watch.intervalMs} ms state interval with 1/10/50 watching camhub-device nodes: ${watch['1']} / ${watch['10']} / ${watch['50']}`,
       );
     }
     if (PHASES.has('counts')) {

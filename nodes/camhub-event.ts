@@ -1,5 +1,6 @@
 import type { NodeAPI, Node } from 'node-red';
-import { eventMatches, eventTopic, normaliseEventTypes } from './core/msg';
+import { eventMatches, eventTopic, normaliseEventTypes, parsePersonsFilter } from './core/msg';
+import { attachPicture, eventPayload, parsePictureMode } from './core/event-msg';
 import { toCamhubError } from './core/errors';
 import type { CameraEvent } from './core/provider';
 import { type CameraNodeDef, resolveProvider, watchAccount } from './common/functional';
@@ -9,6 +10,12 @@ interface EventDef extends CameraNodeDef {
   types?: string[] | string;
   /** Also emit events the cloud reports while the system is disarmed. */
   includeDisarmed?: boolean;
+  /** Attach picture: none (default), event, event-or-live. */
+  image?: string;
+  /** Also send a msg when the cloud reports the end of an activity. */
+  ended?: boolean;
+  /** Faces: any (default), known, unknown, or names. */
+  persons?: string | string[];
 }
 
 export = function (RED: NodeAPI): void {
@@ -19,34 +26,51 @@ export = function (RED: NodeAPI): void {
         ? config.types.split(',').map((s) => s.trim())
         : config.types,
     );
-    const camera = (config.camera ?? '').trim();
+    const filter = {
+      camera: (config.camera ?? '').trim(),
+      types,
+      includeDisarmed: config.includeDisarmed === true,
+      ended: config.ended === true,
+      persons: parsePersonsFilter(config.persons),
+    };
+    const picture = parsePictureMode(config.image);
+    let closed = false;
+    // Pictures are fetched side by side, msgs leave in the order the events came.
+    let tail: Promise<unknown> = Promise.resolve();
     const listening = () =>
       this.status({ fill: 'green', shape: 'dot', text: t(RED, 'status.listening') });
     let unsubscribe = () => undefined as unknown;
     const unwatch = watchAccount(RED, this, config.account, listening);
     try {
       const provider = resolveProvider(RED, config.account);
-      unsubscribe = provider.subscribe((event: CameraEvent) => {
-        if (!eventMatches(event, camera, types, config.includeDisarmed === true)) return;
+      const send = (event: CameraEvent, image?: Buffer, info?: Record<string, unknown>) => {
+        if (closed) return;
+        const payload = eventPayload(event);
+        if (info) payload.image = info;
         this.send({
           topic: eventTopic(event),
           // Top-level msg.camera lets an event wire straight into snapshot, arm or stream nodes.
           camera: { id: event.camera.id, name: event.camera.name, vendor: event.vendor },
-          payload: {
-            vendor: event.vendor,
-            camera: { ...event.camera },
-            type: event.type,
-            time: event.time,
-            eventId: event.eventId,
-            ...(event.persons ? { persons: event.persons.map((p) => ({ ...p })) } : {}),
-            raw: event.raw,
-          },
+          payload,
+          ...(image ? { image } : {}),
         });
         this.status({
           fill: 'green',
           shape: 'dot',
           text: `${t(RED, `types.${event.type}`)} ${clock()}`,
         });
+      };
+      unsubscribe = provider.subscribe((event: CameraEvent) => {
+        if (!eventMatches(event, filter)) return;
+        if (picture === 'none') {
+          tail = tail.then(() => send(event));
+          return;
+        }
+        const ready = attachPicture(provider, event, picture);
+        tail = tail
+          .then(() => ready)
+          .then(({ buffer, info }) => send(event, buffer, info))
+          .catch((err) => this.error(toCamhubError(err).message));
       });
       listening();
     } catch (err) {
@@ -55,6 +79,7 @@ export = function (RED: NodeAPI): void {
       this.error(e.message);
     }
     this.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       unsubscribe();
       unwatch();
       this.status({});

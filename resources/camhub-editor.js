@@ -15,11 +15,36 @@
     return RED._(NS + key, params);
   }
 
+  /** "Home (Blink)"; a name that already says its cloud stays as it is, with no second "()". */
   function accountLabel(n) {
-    return (n.name || n.baseUrl || n.id) + ' (' + (VENDOR_LABELS[n.type] || n.type) + ')';
+    var vendor = VENDOR_LABELS[n.type] || n.type;
+    var name = n.name || n.baseUrl || n.id;
+    if (String(name).toLowerCase().indexOf(vendor.toLowerCase()) !== -1) return name;
+    return /\)\s*$/.test(name) ? name + ' \u2013 ' + vendor : name + ' (' + vendor + ')';
   }
 
   var ADD_PREFIX = '_ADD_camhub:';
+
+  // The runtime answers the dialogs in the editor's language, which the browser's own
+  // Accept-Language need not be (View > Language).
+  $.ajaxPrefilter(function (options, _original, xhr) {
+    if (/^camhub\//.test(options.url || '') && RED.i18n && RED.i18n.lang) {
+      xhr.setRequestHeader('Accept-Language', RED.i18n.lang());
+    }
+  });
+
+  // Colours come from the editor theme's variables, so the dark theme (Node-RED 5) restyles
+  // them; the second value is for releases without the variables.
+  $('<style>')
+    .text(
+      '.camhub-online{color:var(--red-ui-text-color-success,#5a8)}' +
+        '.camhub-offline{color:var(--red-ui-text-color-error,#c44)}' +
+        '.camhub-copy{display:inline-block;width:70%;vertical-align:top}' +
+        '.camhub-copy-text{display:block;white-space:normal;word-break:break-all;' +
+        'user-select:all}' +
+        '.camhub-copy-buttons{margin-top:4px;display:flex;gap:4px}',
+    )
+    .appendTo('head');
 
   /**
    * Fills the account select with every camhub account of every cloud, then "add new ..."
@@ -94,9 +119,22 @@
       }, 0);
     };
     RED.events.on('nodes:add', onAdd);
+    // When its config dialog closes, Node-RED fills the select again with the declared type's
+    // accounts only; put every cloud's accounts back, keeping the choice it made.
+    var observer = new MutationObserver(function () {
+      var ours = $select.find('option').filter(function () {
+        return String(this.value).indexOf(ADD_PREFIX) === 0;
+      });
+      if (ours.length) return;
+      fillAccounts($select, $select.val() || current);
+      current = $select.val();
+      $select.trigger('change');
+    });
+    observer.observe($select[0], { childList: true });
     closeDialog();
     stopWatching = function () {
       RED.events.off('nodes:add', onAdd);
+      observer.disconnect();
     };
   }
 
@@ -214,7 +252,9 @@
       if (c.capabilities.battery) caps.push('<i class="fa fa-battery-half" title="battery"></i>');
       var $r = $('<tr>').appendTo($t);
       $('<td>')
-        .append($('<i class="fa fa-circle">').css('color', c.online ? '#5a8' : '#c44'))
+        .append(
+          $('<i class="fa fa-circle">').addClass(c.online ? 'camhub-online' : 'camhub-offline'),
+        )
         .appendTo($r);
       $('<td>').text(c.name).appendTo($r);
       $('<td>').text(c.model).appendTo($r);
@@ -261,6 +301,52 @@
           $out.empty().text((xhr.responseJSON && xhr.responseJSON.message) || xhr.statusText);
         });
     });
+  }
+
+  /**
+   * A value the user must copy elsewhere (a webhook URL, a redirect URI): shown whole, wrapped,
+   * with a copy button. `opts.mask(text)` gives the text to show while hidden, and a "show"
+   * button appears that calls `opts.reveal()` (a promise of the full text) once.
+   * Returns set(text, masked).
+   */
+  function copyBox($box, opts) {
+    opts = opts || {};
+    $box.empty().addClass('camhub-copy');
+    var $text = $('<code class="camhub-copy-text">').appendTo($box);
+    var $buttons = $('<div class="camhub-copy-buttons">').appendTo($box);
+    var full = '';
+    var $show = $('<button type="button" class="red-ui-button red-ui-button-small">')
+      .attr('aria-label', _('common.label.show'))
+      .append($('<i class="fa fa-eye">'), ' ', $('<span>').text(_('common.label.show')))
+      .appendTo($buttons)
+      .hide();
+    var $copy = $('<button type="button" class="red-ui-button red-ui-button-small">')
+      .attr('aria-label', _('common.label.copy'))
+      .attr('title', _('common.label.copy'))
+      .append($('<i class="fa fa-clipboard">'), ' ', $('<span>').text(_('common.label.copy')))
+      .appendTo($buttons);
+    function set(text, masked) {
+      full = text;
+      $text.text(masked || text);
+      $show.toggle(!!masked && !!opts.reveal);
+    }
+    function reveal() {
+      return full && $show.is(':hidden') ? $.Deferred().resolve(full).promise() : opts.reveal();
+    }
+    $show.on('click', function (e) {
+      e.preventDefault();
+      reveal().then(function (text) {
+        set(text);
+      });
+    });
+    $copy.on('click', function (e) {
+      e.preventDefault();
+      reveal().then(function (text) {
+        set(text);
+        RED.clipboard.copyText(text, $copy, _('common.label.copied'));
+      });
+    });
+    return set;
   }
 
   /** The account property: any camhub account (see accountSelect for why it has a type). */
@@ -322,6 +408,7 @@
     accountProperty: accountProperty,
     editorHooks: editorHooks,
     discoverButton: discoverButton,
+    copyBox: copyBox,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
     accountSelect: accountSelect,

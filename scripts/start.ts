@@ -5,8 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { startAll } from '../simulator';
+import { basePortFrom, simPorts, startAll } from '../simulator';
 import { ARLO_IDS, ARLO_USER } from '../simulator/arlo';
 import {
   DEMO_BLINK_EMAIL,
@@ -24,6 +25,46 @@ const userDir = path.resolve(process.env.CAMHUB_DEMO_DIR || path.join(root, '.de
 const port = Number(process.env.PORT || 1880);
 const host = '127.0.0.1';
 const editorUrl = `http://${host}:${port}/`;
+
+/** Thrown for a start-up problem the user can fix; main prints only its message. */
+class StartError extends Error {}
+
+/**
+ * Can this port be bound? Tried on the address Node-RED uses and on every address, so a
+ * Node-RED listening on 0.0.0.0 (its default) is seen as well as one on 127.0.0.1.
+ */
+function portFree(p: number, bindHost: string): Promise<boolean> {
+  const tryListen = (h: string | undefined) =>
+    new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'EADDRINUSE'));
+      srv.listen({ port: p, host: h, exclusive: true }, () => srv.close(() => resolve(true)));
+    });
+  return tryListen(bindHost).then((free) => (free ? tryListen(undefined) : false));
+}
+
+/**
+ * Stops before anything starts when a port is taken: the demo deploys flows, and a deploy to
+ * someone else's Node-RED on that port would replace their flows and credentials.
+ */
+async function checkPorts(simBase: number): Promise<void> {
+  const uiHost = process.env.CAMHUB_DEMO_HOST || host;
+  if (!(await portFree(port, uiHost))) {
+    throw new StartError(
+      `port ${port} is in use: is Node-RED already running? Stop it, or set PORT=<a free port> ` +
+        `(e.g. PORT=${port === 1880 ? 1890 : port + 1} npm start). Nothing was started or changed.`,
+    );
+  }
+  for (const p of simPorts(simBase)) {
+    if (!(await portFree(p, host))) {
+      throw new StartError(
+        `port ${p} (a simulated cloud) is in use: is another camhub demo or simulator running? ` +
+          `Stop it, or set CAMHUB_SIM_PORT=<another base port> (it uses the base port +1 to +22). ` +
+          'Nothing was started or changed.',
+      );
+    }
+  }
+}
 
 function prepareUserDir(): string {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
@@ -59,10 +100,23 @@ module.exports = {
   return secret;
 }
 
-async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until the child says it is listening, then until the editor answers. The line comes from
+ * the child's own output, so a server that took the port in the meantime is never taken for it.
+ */
+async function waitFor(
+  url: string,
+  child: ChildProcess,
+  listening: () => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error('Node-RED exited during start-up');
+    if (!listening()) {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -75,11 +129,14 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_000): Pr
 }
 
 async function main(): Promise<void> {
+  const simBase = basePortFrom(process.env);
+  await checkPorts(simBase);
   const secret = prepareUserDir();
   const netatmoSecret = demoNetatmoSecret(secret);
   const blinkPassword = demoBlinkPassword(secret);
   // The simulated Blink account logs in without 2FA, with a password only this demo knows.
   const sims = await startAll({
+    basePort: simBase,
     log: (line) => console.log(`[sim] ${line}`),
     env: {
       ...process.env,
@@ -90,16 +147,26 @@ async function main(): Promise<void> {
       CAMHUB_SIM_BLINK_2FA: '',
     },
   });
-  const redJs = require.resolve('node-red/red.js');
+  // CAMHUB_NODE_RED and CAMHUB_NODE run another Node-RED (its red.js) on another Node.js, as
+  // the browser test does for each release the package claims; by default the dev dependency.
+  const redJs = process.env.CAMHUB_NODE_RED || require.resolve('node-red/red.js');
   const child = spawn(
-    process.execPath,
+    process.env.CAMHUB_NODE || process.execPath,
     [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
     {
       cwd: userDir,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, PORT: String(port) },
     },
   );
+  let listening = false;
+  let seen = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    if (listening) return;
+    seen = (seen + chunk.toString('utf8')).slice(-4096);
+    if (new RegExp(`Server now running at https?://\\S+:${port}/`).test(seen)) listening = true;
+  });
   let stopping = false;
   const stop = async (code = 0) => {
     if (stopping) return;
@@ -118,7 +185,7 @@ async function main(): Promise<void> {
     if (!stopping) void stop(code ?? 1);
   });
 
-  await waitFor(editorUrl, child);
+  await waitFor(editorUrl, child, () => listening);
   const authcode = demoAuthcode(secret);
   const flowFile = path.join(userDir, 'flows.json');
   const fresh = !fs.existsSync(flowFile) || fs.readFileSync(flowFile, 'utf8').trim() === '[]';
@@ -274,6 +341,12 @@ const ARLO_DEMO_EVENTS = [
 ];
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(
+    err instanceof StartError
+      ? `npm start: ${err.message}`
+      : err instanceof Error
+        ? err.message
+        : err,
+  );
   process.exit(1);
 });

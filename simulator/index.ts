@@ -15,6 +15,8 @@ export interface VendorSimEntry {
   name: string;
   /** The vendor listens on CAMHUB_SIM_PORT + portOffset, so every vendor has a stable port. */
   portOffset: number;
+  /** Further listeners, as offsets above the vendor's own port (Arlo's auth host and broker). */
+  extraOffsets?: readonly number[];
   start(port: number, env: NodeJS.ProcessEnv): Promise<RunningSim>;
 }
 
@@ -23,6 +25,7 @@ export const VENDOR_SIMS: readonly VendorSimEntry[] = [
   {
     name: 'arlo',
     portOffset: 2,
+    extraOffsets: [10, 20],
     // Three listeners: API host on the base port, auth host +10 and MQTT broker +20 above it.
     async start(port, env) {
       const sim = await startArloSim({
@@ -103,7 +106,7 @@ export interface AllSims {
   close(): Promise<void>;
 }
 
-function basePortFrom(env: NodeJS.ProcessEnv): number {
+export function basePortFrom(env: NodeJS.ProcessEnv): number {
   const raw = env.CAMHUB_SIM_PORT;
   if (raw === undefined || raw === '') return DEFAULT_BASE_PORT;
   const port = Number(raw);
@@ -111,6 +114,15 @@ function basePortFrom(env: NodeJS.ProcessEnv): number {
     throw new RangeError(`CAMHUB_SIM_PORT must be a port number, got ${raw}`);
   }
   return port;
+}
+
+/** Every port startAll binds for a base port, so a caller can check them before starting. */
+export function simPorts(base: number): number[] {
+  if (base === 0) return [];
+  return VENDOR_SIMS.flatMap((v) => [
+    base + v.portOffset,
+    ...(v.extraOffsets ?? []).map((o) => base + v.portOffset + o),
+  ]);
 }
 
 export async function startAll(options: StartAllOptions = {}): Promise<AllSims> {

@@ -2,9 +2,11 @@ import type { NodeAPI } from 'node-red';
 import { CamhubError, toCamhubError } from '../core/errors';
 import { silentLogger } from '../core/log';
 import { redact } from '../core/redact';
+import { serverUrlProblem } from '../core/settings';
 import type { CameraInfo, CameraProvider, SecretStore } from '../core/provider';
 import { findVendor, VENDORS } from '../vendors';
 import { accounts } from './account';
+import { localized, requestLanguage } from './red';
 
 /**
  * Admin endpoints behind the editor's pickers. Replies carry camera facts only: never a
@@ -12,8 +14,25 @@ import { accounts } from './account';
  */
 const mounted = new WeakSet<object>();
 
+/**
+ * The editor's "refresh" reaches the cloud at most this often per account: the route needs only
+ * read permission, and every call of a reader pressing refresh would otherwise use up the
+ * account's quota (Netatmo's) that polling, arm and snapshots need.
+ */
+const EDITOR_REFRESH_MS = 15_000;
+const lastEditorRefresh = new WeakMap<CameraProvider, number>();
+
+function editorRefresh(provider: CameraProvider, asked: boolean): boolean {
+  if (!asked) return false;
+  const now = Date.now();
+  if (now - (lastEditorRefresh.get(provider) ?? 0) < EDITOR_REFRESH_MS) return false;
+  lastEditorRefresh.set(provider, now);
+  return true;
+}
+
 interface Req {
   params: Record<string, string>;
+  headers?: Record<string, unknown>;
   query: Record<string, unknown>;
   body?: unknown;
 }
@@ -41,6 +60,8 @@ function memoryStore(): SecretStore {
   };
 }
 
+const lang = (req: Req): string => requestLanguage(req.headers?.['accept-language']);
+
 function camerasReply(cams: CameraInfo[]) {
   return cams.map((c) => ({
     id: c.id,
@@ -51,10 +72,30 @@ function camerasReply(cams: CameraInfo[]) {
   }));
 }
 
-function fail(res: Res, err: unknown, secrets: string[] = []): void {
+/** An error the admin routes raise themselves, with its catalog key for other languages. */
+function adminError(key: string, message: string): CamhubError {
+  return Object.assign(new CamhubError('NOT_CONFIGURED', message), { adminKey: key });
+}
+
+/**
+ * The error reply. In another language than English the message comes from the catalog: the
+ * route's own sentence, or what the code means and what to do; the cloud's English words
+ * follow in `detail`.
+ */
+function fail(res: Res, err: unknown, secrets: string[] = [], lang = 'en-US'): void {
   const e = toCamhubError(err);
   const status = e.code === 'NOT_CONFIGURED' || e.code === 'INVALID_INPUT' ? 400 : 502;
-  res.status(status).json({ success: false, code: e.code, message: redact(e.message, secrets) });
+  const english = redact(e.message, secrets);
+  if (lang === 'en-US') {
+    res.status(status).json({ success: false, code: e.code, message: english });
+    return;
+  }
+  const key = (err as { adminKey?: unknown }).adminKey;
+  const message =
+    typeof key === 'string'
+      ? localized(lang, key)
+      : `${localized(lang, `errors.${e.code}`)}: ${localized(lang, `advice.${e.code}`)}`;
+  res.status(status).json({ success: false, code: e.code, message, detail: english });
 }
 
 export function mountAdminRoutes(RED: NodeAPI): void {
@@ -67,19 +108,25 @@ export function mountAdminRoutes(RED: NodeAPI): void {
   app.get('/camhub/accounts/:id/cameras', read, (req, res) => {
     const account = accounts.get(req.params.id);
     if (!account?.provider) {
+      const english =
+        account?.failure?.message ??
+        'This account is not deployed yet: press Discover in its dialog, or deploy first.';
+      const language = lang(req);
       res.status(404).json({
         success: false,
         code: 'NOT_CONFIGURED',
         message:
-          account?.failure?.message ??
-          'This account is not deployed yet: press Discover in its dialog, or deploy first.',
+          language === 'en-US'
+            ? english
+            : localized(language, account?.failure ? 'advice.NOT_CONFIGURED' : 'admin.notDeployed'),
+        ...(language === 'en-US' ? {} : { detail: english }),
       });
       return;
     }
     account.provider
-      .listCameras({ refresh: req.query.refresh === '1' })
+      .listCameras({ refresh: editorRefresh(account.provider, req.query.refresh === '1') })
       .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
-      .catch((err: unknown) => fail(res, err));
+      .catch((err: unknown) => fail(res, err, [], lang(req)));
   });
 
   app.get('/camhub/accounts/:id/modes', read, (req, res) => {
@@ -92,7 +139,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     account.provider
       .listModes(camera)
       .then((modes) => res.json({ success: true, data: modes }))
-      .catch((err: unknown) => fail(res, err));
+      .catch((err: unknown) => fail(res, err, [], lang(req)));
   });
 
   app.get('/camhub/accounts/:id/state', read, (req, res) => {
@@ -100,8 +147,37 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     const state = account?.provider?.state ?? { state: 'idle' as const };
     res.json({
       success: true,
-      data: { ...state, message: 'message' in state ? redact(state.message) : undefined },
+      data: {
+        ...state,
+        message: 'message' in state ? redact(state.message) : undefined,
+        delivery: account?.provider?.eventDelivery,
+      },
     });
+  });
+
+  // The webhook's own secret (Reolink's authcode), for the dialog's "show" and "copy": the user
+  // must paste the whole URL into the vendor's console again after a deploy. Only on an explicit
+  // POST by an editor with write permission, never cached; stored secrets of the login (passwords,
+  // tokens) are never sent.
+  app.post('/camhub/accounts/:id/webhook-secret', write, (req, res) => {
+    const account = accounts.get(req.params.id);
+    const vendor = account ? findVendor(account.vendorId) : undefined;
+    const creds = account
+      ? (RED.nodes.getCredentials(account.id) as Record<string, string> | undefined)
+      : undefined;
+    const field = vendor?.webhookSecret;
+    const value = field && creds ? creds[field] : undefined;
+    if (!field || !value) {
+      fail(
+        res,
+        adminError('admin.noWebhookSecret', 'Deploy the account with an authcode first.'),
+        [],
+        lang(req),
+      );
+      return;
+    }
+    (res as Res & { set?(h: string, v: string): void }).set?.('Cache-Control', 'no-store');
+    res.json({ success: true, data: { [field]: value } });
   });
 
   // One step of an interactive login (2FA code, factor choice) for a deployed account.
@@ -110,7 +186,9 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     if (!provider?.authStep) {
       fail(
         res,
-        new CamhubError('NOT_CONFIGURED', 'Deploy the account first, then enter the code.'),
+        adminError('admin.deployFirst', 'Deploy the account first, then enter the code.'),
+        [],
+        lang(req),
       );
       return;
     }
@@ -121,7 +199,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     provider
       .authStep(input)
       .then((step) => res.json({ success: true, data: step }))
-      .catch((err: unknown) => fail(res, err, Object.values(input)));
+      .catch((err: unknown) => fail(res, err, Object.values(input), lang(req)));
   });
 
   for (const vendor of VENDORS) {
@@ -150,7 +228,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
                 .send(out.html);
             else res.status(out.status ?? 200).json(out.json ?? {});
           })
-          .catch((err: unknown) => fail(res, err));
+          .catch((err: unknown) => fail(res, err, [], lang(req)));
       };
       app[route.method](`/camhub/${vendor.id}${route.path}`, guard, handler);
     }
@@ -163,7 +241,12 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     const vendor =
       VENDORS.find((v) => v.configType === body.type) ?? findVendor(String(body.vendor ?? ''));
     if (!vendor) {
-      fail(res, new CamhubError('NOT_CONFIGURED', 'This account type is not supported yet.'));
+      fail(
+        res,
+        adminError('admin.unsupported', 'This account type is not supported yet.'),
+        [],
+        lang(req),
+      );
       return;
     }
     const typed = (body.credentials ?? {}) as Record<string, unknown>;
@@ -178,6 +261,15 @@ export function mountAdminRoutes(RED: NodeAPI): void {
     const typedConfig = (body.config ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(typedConfig)) {
       if (k !== 'baseUrl' && ['string', 'number', 'boolean'].includes(typeof v)) config[k] = v;
+    }
+    const urlProblem =
+      serverUrlProblem(baseUrl, 'server URL') ??
+      (typeof config.authUrl === 'string' && config.authUrl
+        ? serverUrlProblem(config.authUrl, 'auth server URL')
+        : undefined);
+    if (urlProblem) {
+      fail(res, new CamhubError('NOT_CONFIGURED', urlProblem));
+      return;
     }
     const deployed = typeof body.id === 'string' ? accounts.get(body.id) : undefined;
     const sameSettings =
@@ -195,6 +287,21 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       else if (stored && typeof stored[key] === 'string') creds[key] = stored[key];
     }
     const secrets = Object.values(creds);
+    // The dialog shows what is deployed: ask the deployed account, with its session (a
+    // connected Netatmo, a Blink or Arlo past 2FA), instead of a new login that would need
+    // another code.
+    const asDeployed =
+      sameSettings &&
+      !!stored &&
+      !!deployed.provider &&
+      Object.keys(vendor.credentials).every((k) => (creds[k] ?? '') === (stored[k] ?? ''));
+    if (asDeployed && deployed.provider) {
+      deployed.provider
+        .listCameras({ refresh: true })
+        .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
+        .catch((err: unknown) => fail(res, err, secrets, lang(req)));
+      return;
+    }
     let provider: CameraProvider;
     try {
       provider = vendor.createProvider(
@@ -207,13 +314,13 @@ export function mountAdminRoutes(RED: NodeAPI): void {
         },
       );
     } catch (err) {
-      fail(res, err, secrets);
+      fail(res, err, secrets, lang(req));
       return;
     }
     provider
       .listCameras({ refresh: true })
       .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
-      .catch((err: unknown) => fail(res, err, secrets))
+      .catch((err: unknown) => fail(res, err, secrets, lang(req)))
       .finally(() => void provider.close());
   });
 }

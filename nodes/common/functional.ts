@@ -52,7 +52,14 @@ export function accountStatus(RED: NodeAPI, state: ConnectionState): NodeStatus 
     case 'waiting2fa':
       return { fill: 'yellow', shape: 'ring', text: t(RED, 'status.waiting2fa') };
     case 'authFailed':
-      return { fill: 'red', shape: 'ring', text: t(RED, 'status.authFailed') };
+      return {
+        fill: 'red',
+        shape: 'ring',
+        text:
+          state.retryAt !== undefined && state.retryAt > Date.now()
+            ? t(RED, 'status.authFailedUntil', { time: clock(state.retryAt).slice(0, 5) })
+            : t(RED, 'status.authFailed'),
+      };
     case 'rateLimited':
       return {
         fill: 'yellow',
@@ -61,9 +68,46 @@ export function accountStatus(RED: NodeAPI, state: ConnectionState): NodeStatus 
       };
     case 'error':
       return { fill: 'red', shape: 'ring', text: t(RED, 'status.error') };
+    case 'connected':
+      // Errors replace the whole state, so a quiet part never hides them.
+      return state.quiet?.length
+        ? {
+            fill: 'yellow',
+            shape: 'dot',
+            text: t(RED, 'status.quiet', { names: state.quiet.join(', ') }),
+          }
+        : undefined;
     default:
       return undefined;
   }
+}
+
+/** Account states a user must act on (or wait out); they outrank any one node's own error. */
+const ACCOUNT_PROBLEMS = new Set<ConnectionState['state']>([
+  'authFailed',
+  'waiting2fa',
+  'rateLimited',
+]);
+
+/** Per node: whether it shows its account's problem, so 'connected' knows to clear it. */
+const showingAccount = new WeakMap<Node, { shown: boolean }>();
+
+/**
+ * The status after a failed msg: the account's problem while it lasts, so every node of the
+ * account tells the same story and a later bad msg does not hide it; else the msg's own error.
+ */
+export function failureStatus(
+  RED: NodeAPI,
+  node: Node,
+  provider: CameraProvider | undefined,
+  err: CamhubError,
+): NodeStatus {
+  const state = provider?.state;
+  const account =
+    state && ACCOUNT_PROBLEMS.has(state.state) ? accountStatus(RED, state) : undefined;
+  const flag = showingAccount.get(node);
+  if (flag) flag.shown = !!account;
+  return account ?? errorStatus(RED, err);
 }
 
 export function errorStatus(RED: NodeAPI, err: CamhubError): NodeStatus {
@@ -72,6 +116,15 @@ export function errorStatus(RED: NodeAPI, err: CamhubError): NodeStatus {
       fill: 'yellow',
       shape: 'ring',
       text: t(RED, 'status.rateLimited', {
+        time: clock(Date.now() + err.retryAfterMs).slice(0, 5),
+      }),
+    };
+  }
+  if (err.code === 'AUTH_FAILED' && err.retryAfterMs !== undefined) {
+    return {
+      fill: 'red',
+      shape: 'ring',
+      text: t(RED, 'status.authFailedUntil', {
         time: clock(Date.now() + err.retryAfterMs).slice(0, 5),
       }),
     };
@@ -96,6 +149,8 @@ export function handleCameraInput(
   node: Node,
   config: CameraNodeDef,
   run: (ctx: CameraInputContext) => Promise<string>,
+  /** allCameras: no camera set and no msg.camera is "every camera" (cameraId ''), not an error. */
+  opts: { allCameras?: boolean } = {},
 ): void {
   let inFlight = 0;
   const unwatch = watchAccount(RED, node, config.account);
@@ -103,11 +158,15 @@ export function handleCameraInput(
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
     inFlight++;
     node.status({ fill: 'blue', shape: 'dot', text: t(RED, 'status.requesting') });
-    let provider: CameraProvider;
+    let provider: CameraProvider | undefined;
     let cameraId: string;
     const start = async () => {
       provider = resolveProvider(RED, config.account);
-      cameraId = resolveCameraId(config.camera, (msg as { camera?: unknown }).camera);
+      const msgCamera = (msg as { camera?: unknown }).camera;
+      const none =
+        !(typeof config.camera === 'string' && config.camera.trim()) &&
+        (msgCamera === undefined || msgCamera === null || msgCamera === '');
+      cameraId = opts.allCameras && none ? '' : resolveCameraId(config.camera, msgCamera);
       return run({ msg, provider, cameraId, send });
     };
     start().then(
@@ -120,7 +179,7 @@ export function handleCameraInput(
       (err: unknown) => {
         inFlight--;
         const e = toCamhubError(err);
-        node.status(errorStatus(RED, e));
+        node.status(failureStatus(RED, node, provider, e));
         done(e);
       },
     );
@@ -130,6 +189,14 @@ export function handleCameraInput(
     node.status({});
     done();
   });
+}
+
+/** The camera object every camhub node sends on as msg.camera. */
+export function msgCamera(
+  cam: { id: string; name: string },
+  vendor: string,
+): { id: string; name: string; vendor: string } {
+  return { id: cam.id, name: cam.name, vendor };
 }
 
 /**
@@ -149,14 +216,15 @@ export function watchAccount(
     node.status({ fill: 'red', shape: 'ring', text: t(RED, `errors.${toCamhubError(err).code}`) });
     return () => undefined;
   }
-  let shown = false;
+  const flag = { shown: false };
+  showingAccount.set(node, flag);
   const unsubscribe = provider.onStateChange((state) => {
     const s = accountStatus(RED, state);
     if (s) {
       node.status(s);
-      shown = true;
-    } else if (state.state === 'connected' && shown) {
-      shown = false;
+      flag.shown = true;
+    } else if (state.state === 'connected' && flag.shown) {
+      flag.shown = false;
       onOk();
     }
   });
@@ -164,7 +232,10 @@ export function watchAccount(
   const now = accountStatus(RED, provider.state);
   if (now && provider.state.state !== 'connecting') {
     node.status(now);
-    shown = true;
+    flag.shown = true;
   }
-  return unsubscribe;
+  return () => {
+    if (showingAccount.get(node) === flag) showingAccount.delete(node);
+    unsubscribe();
+  };
 }

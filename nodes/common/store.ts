@@ -8,8 +8,9 @@ import type { SecretStore } from '../core/provider';
 
 /**
  * Rotated tokens must outlive a restart, but Node-RED cannot persist a credential from the
- * runtime (node-red#1055). They go to `<userDir>/camhub/<account id>.json`, AES-256-GCM
- * encrypted, file mode 600. The key is derived from the runtime's `credentialSecret` when one
+ * runtime (node-red#1055). They go to `<userDir>/camhub/<hash of the account id>.json`,
+ * AES-256-GCM encrypted, file mode 600. The name is a hash so that ids differing only in
+ * characters a file name cannot hold (`a b`, `a_b`) never share a file, and any length fits. The key is derived from the runtime's `credentialSecret` when one
  * is set, else from a random key kept in `<userDir>/camhub/.key` (mode 600).
  */
 function stateDir(RED: NodeAPI): string {
@@ -34,18 +35,41 @@ function keyFor(RED: NodeAPI, dir: string): Buffer {
   return createHash('sha256').update(readFileSync(keyFile, 'utf8').trim()).digest();
 }
 
-export function fileStore(RED: NodeAPI, accountId: string): SecretStore {
+/** The file of one account (and `part`, e.g. "gate" for the login back-off). */
+export function storeFileName(accountId: string, part = ''): string {
+  const hash = createHash('sha256').update(accountId, 'utf8').digest('hex').slice(0, 40);
+  return `account-${hash}${part ? `.${part}` : ''}.json`;
+}
+
+/**
+ * The name used before, read once for a migration. Only for ids it kept whole: for any other
+ * it may hold another account's tokens.
+ */
+function legacyFileName(accountId: string): string | undefined {
+  return /^[A-Za-z0-9_.-]{1,200}$/.test(accountId) && !accountId.startsWith('.')
+    ? `${accountId}.json`
+    : undefined;
+}
+
+export function fileStore(RED: NodeAPI, accountId: string, part = ''): SecretStore {
   const dir = stateDir(RED);
-  const file = path.join(dir, `${accountId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+  const file = path.join(dir, storeFileName(accountId, part));
+  const legacyName = part ? undefined : legacyFileName(accountId);
+  const legacy = legacyName ? path.join(dir, legacyName) : undefined;
   const key = () => keyFor(RED, dir);
   return {
     async load() {
-      let text: string;
-      try {
-        text = await fs.readFile(file, 'utf8');
-      } catch {
-        return undefined;
+      let text: string | undefined;
+      for (const candidate of [file, legacy]) {
+        if (!candidate) continue;
+        try {
+          text = await fs.readFile(candidate, 'utf8');
+          break;
+        } catch {
+          // not there: try the next name
+        }
       }
+      if (text === undefined) return undefined;
       try {
         const box = JSON.parse(text) as { iv: string; tag: string; data: string };
         const decipher = createDecipheriv('aes-256-gcm', key(), Buffer.from(box.iv, 'base64'));
@@ -70,12 +94,58 @@ export function fileStore(RED: NodeAPI, accountId: string): SecretStore {
         tag: cipher.getAuthTag().toString('base64'),
         data: data.toString('base64'),
       };
-      const tmp = `${file}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify(box), { mode: 0o600 });
-      await fs.rename(tmp, file);
+      // A name of its own per write: two saves at once must not write into one temp file.
+      const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await fs.writeFile(tmp, JSON.stringify(box), { mode: 0o600 });
+        await fs.rename(tmp, file);
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      if (legacy) await fs.rm(legacy, { force: true });
     },
     async clear() {
       await fs.rm(file, { force: true });
+      if (legacy) await fs.rm(legacy, { force: true });
+    },
+  };
+}
+
+const BOUND_TO = '_camhubCredentials';
+
+/**
+ * A store whose contents belong to one set of login credentials: a session kept under other
+ * credentials is not handed back, so a changed password means a new login instead of going on
+ * with the old token. Contents saved before this check (no mark) are taken as they are.
+ * `changed()` says whether the store holds a session of other credentials.
+ */
+export function credentialBound(
+  store: SecretStore,
+  credentials: Record<string, string>,
+): SecretStore & { changed(): Promise<boolean> } {
+  const mark = createHash('sha256')
+    .update(
+      JSON.stringify(
+        Object.keys(credentials)
+          .sort()
+          .map((k) => [k, credentials[k]]),
+      ),
+    )
+    .digest('base64');
+  const other = (v: Record<string, unknown> | undefined): boolean =>
+    !!v && typeof v[BOUND_TO] === 'string' && v[BOUND_TO] !== mark;
+  return {
+    async load() {
+      const v = await store.load();
+      if (!v || other(v)) return undefined;
+      const { [BOUND_TO]: _mark, ...rest } = v;
+      return rest;
+    },
+    save: (value) => store.save({ ...value, [BOUND_TO]: mark }),
+    clear: () => store.clear(),
+    async changed() {
+      return other(await store.load().catch(() => undefined));
     },
   };
 }

@@ -31,16 +31,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * caller's promise. Used for identical GETs and for the shared re-login.
  */
 export class SingleFlight<V> {
-  private readonly inflight = new Map<string, Promise<V>>();
+  private readonly inflight = new Map<string, { p: Promise<V>; started: number }>();
+
+  /**
+   * @param maxAgeMs a flight older than this is not joined: a caller past the deadline starts
+   *   afresh rather than queueing behind a call that should have ended by then.
+   */
+  constructor(private readonly maxAgeMs?: number) {}
 
   run(key: string, fn: () => Promise<V>): Promise<V> {
     const existing = this.inflight.get(key);
-    if (existing) return existing;
-    const p = fn().finally(() => {
-      this.inflight.delete(key);
+    if (
+      existing &&
+      (this.maxAgeMs === undefined || Date.now() - existing.started < this.maxAgeMs)
+    ) {
+      return existing.p;
+    }
+    const entry = { p: undefined as unknown as Promise<V>, started: Date.now() };
+    entry.p = fn().finally(() => {
+      if (this.inflight.get(key) === entry) this.inflight.delete(key);
     });
-    this.inflight.set(key, p);
-    return p;
+    this.inflight.set(key, entry);
+    return entry.p;
   }
 
   get size(): number {
@@ -55,8 +67,14 @@ export class SingleFlight<V> {
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 
+  /**
+   * @param maxWaitMs a task waits at most this long for the one before it, so one call that
+   *   never ends cannot hold every later one of its key.
+   */
+  constructor(private readonly maxWaitMs?: number) {}
+
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
+    const prev = this.bounded(this.tails.get(key) ?? Promise.resolve());
     const next = prev.then(fn, fn);
     const tail = next.catch(() => undefined);
     this.tails.set(key, tail);
@@ -64,6 +82,20 @@ export class KeyedQueue {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return next;
+  }
+
+  private bounded(prev: Promise<unknown>): Promise<unknown> {
+    const max = this.maxWaitMs;
+    if (max === undefined) return prev;
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, max);
+      timer.unref?.();
+      const done = () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      };
+      prev.then(done, done);
+    });
   }
 }
 

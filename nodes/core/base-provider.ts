@@ -1,4 +1,13 @@
 import { SingleFlight } from './async';
+import {
+  CONTROL_CAPABILITY,
+  bareStatus,
+  type ControlKey,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+  STATE_INTERVAL,
+} from './device';
 import { CamhubError, errors, toCamhubError } from './errors';
 import type { Logger } from './log';
 import type {
@@ -13,6 +22,7 @@ import type {
   PtzCommand,
   Snapshot,
   StreamInfo,
+  StatusListener,
   StreamQuality,
   WebhookReply,
   WebhookRequest,
@@ -39,6 +49,15 @@ export abstract class BaseProvider implements CameraProvider {
   private readonly listFlight = new SingleFlight<CameraInfo[]>();
   private listedAt = 0;
   protected closed = false;
+  private readonly statusListeners = new Set<StatusListener>();
+  private readonly lastStatus = new Map<string, DeviceStatus>();
+  private stateIntervalMs: number = STATE_INTERVAL.defaultMs;
+  private stateLoop: AbortController | undefined;
+  private stateLoopError = '';
+  /** Rounds of the shared state interval started and finished (tests count requests by them). */
+  statusRounds = { started: 0, finished: 0, ok: 0 };
+  /** Ends the state loop's wait early (after a failed round, once the account connects). */
+  private stateKick: (() => void) | undefined;
 
   constructor(log: Logger) {
     this.log = log;
@@ -70,10 +89,26 @@ export abstract class BaseProvider implements CameraProvider {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** The "connected" state; a provider adds what is degraded while connected (Arlo: quiet bases). */
+  protected connectedState(): ConnectionState {
+    return { state: 'connected' };
+  }
+
   protected setState(next: ConnectionState): void {
     const same = JSON.stringify(next) === JSON.stringify(this.current);
+    const was = this.current.state;
     this.current = next;
     if (same) return;
+    // A state round that failed before the login completed is retried at once, not in 10 min.
+    if (next.state === 'connected' && this.stateLoopError) this.stateKick?.();
+    // Besides the status dots, a login that needs the user is said once in the log.
+    if (next.state === 'authFailed' && was !== 'authFailed') {
+      this.log.warn(`${this.vendorLabel} refused the login: ${next.message}`);
+    } else if (next.state === 'waiting2fa' && was !== 'waiting2fa') {
+      this.log.warn(
+        `${this.vendorLabel} waits for a two-step verification code: sign in from the account node.`,
+      );
+    }
     for (const l of [...this.stateListeners]) {
       try {
         l(next);
@@ -90,11 +125,16 @@ export abstract class BaseProvider implements CameraProvider {
   protected async track<T>(fn: () => Promise<T>): Promise<T> {
     try {
       const out = await fn();
-      if (this.current.state !== 'connected' && !this.closed) this.setState({ state: 'connected' });
+      if (this.current.state !== 'connected' && !this.closed) this.setState(this.connectedState());
       return out;
     } catch (err) {
       const e = toCamhubError(err);
-      if (e.code === 'AUTH_FAILED') this.setState({ state: 'authFailed', message: e.message });
+      if (e.code === 'AUTH_FAILED')
+        this.setState({
+          state: 'authFailed',
+          message: e.message,
+          ...(e.retryAfterMs !== undefined ? { retryAt: Date.now() + e.retryAfterMs } : {}),
+        });
       else if (e.code === 'RATE_LIMITED')
         this.setState({ state: 'rateLimited', until: Date.now() + (e.retryAfterMs ?? 60_000) });
       throw e;
@@ -115,6 +155,10 @@ export abstract class BaseProvider implements CameraProvider {
           if (!seen.has(id)) this.known.set(id, { ...cam, online: false });
         }
         this.listedAt = Date.now();
+        // A fresh list is a state reading too: watchers hear of cameras going away or coming back.
+        for (const cam of this.known.values()) {
+          this.patchStatus(cam.id, { online: cam.online, name: cam.name });
+        }
         return [...this.known.values()];
       }),
     );
@@ -188,9 +232,180 @@ export abstract class BaseProvider implements CameraProvider {
     }
   }
 
+  // ---- camera state (status node, watch mode) ----------------------------------------------
+
+  /**
+   * Reads the state of the given cameras (fresh from the camera list). The default knows only
+   * what the list says; vendors override it with what their cloud gives.
+   */
+  protected async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    return cams.map((cam) => {
+      const st = bareStatus(cam);
+      if (cam.battery)
+        st.battery = { percent: cam.battery.percent, charging: cam.battery.charging };
+      return st;
+    });
+  }
+
+  async deviceStatus(cameraId?: string): Promise<DeviceStatus[]> {
+    return this.track(async () => {
+      const cams = await this.listCameras({ refresh: true });
+      let wanted = cams;
+      if (cameraId !== undefined) {
+        wanted = cams.filter((c) => c.id === this.normaliseId(cameraId));
+        if (wanted.length === 0) {
+          throw errors.unknownCamera(
+            cameraId,
+            this.vendorLabel,
+            cams.map((c) => `${c.id} (${c.name})`),
+          );
+        }
+      }
+      const out = await this.readStatus(wanted);
+      this.publishStatus(out);
+      return out;
+    });
+  }
+
+  /** How a user-typed camera id maps to the cloud's (Netatmo lower-cases MACs). */
+  protected normaliseId(id: string): string {
+    return id;
+  }
+
+  /** Hands fresh readings to the watchers, each with the reading before it. */
+  protected publishStatus(list: DeviceStatus[]): void {
+    for (const st of list) {
+      const previous = this.lastStatus.get(st.id);
+      this.lastStatus.set(st.id, st);
+      // The camera list (and the pickers) carry the battery too, where a percentage is known.
+      const cam = this.known.get(st.id);
+      if (cam && typeof st.battery?.percent === 'number') {
+        cam.battery = { percent: st.battery.percent, charging: st.battery.charging === true };
+      }
+      for (const l of [...this.statusListeners]) {
+        try {
+          l(st, previous);
+        } catch (err) {
+          this.log.error(`status listener failed: ${String(err)}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * A partial reading (a device packet, a push, an arm read-back) merged into the last full
+   * one. Ignored until a full reading exists, so a watch never compares against a guess.
+   */
+  protected patchStatus(id: string, patch: Partial<DeviceStatus>): void {
+    const last = this.lastStatus.get(id);
+    if (!last) return;
+    const next: DeviceStatus = { ...last, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(last)) return;
+    this.publishStatus([next]);
+  }
+
+  /** The last full reading of a camera, if any (never calls the cloud). */
+  protected lastStatusOf(id: string): DeviceStatus | undefined {
+    return this.lastStatus.get(id);
+  }
+
+  /** Does any node watch this account's camera state? */
+  protected get watched(): boolean {
+    return this.statusListeners.size > 0;
+  }
+
+  setStateInterval(ms: number): void {
+    this.stateIntervalMs = ms;
+  }
+
+  watchStatus(listener: StatusListener): () => void {
+    if (this.closed) return () => undefined;
+    this.statusListeners.add(listener);
+    if (this.statusListeners.size === 1) this.startStateLoop();
+    return () => {
+      if (!this.statusListeners.delete(listener)) return;
+      if (this.statusListeners.size === 0) this.stopStateLoop();
+    };
+  }
+
+  /** One loop per account, however many watchers: a reading now, then one per interval. */
+  private startStateLoop(): void {
+    const ctrl = new AbortController();
+    this.stateLoop = ctrl;
+    void (async () => {
+      while (!ctrl.signal.aborted && !this.closed) {
+        this.statusRounds.started++;
+        try {
+          await this.deviceStatus();
+          this.stateLoopError = '';
+          this.statusRounds.ok++;
+        } catch (err) {
+          const e = toCamhubError(err);
+          // One line per new problem, not one per interval.
+          if (e.message !== this.stateLoopError && !ctrl.signal.aborted) {
+            this.stateLoopError = e.message;
+            this.log.warn(`Reading the camera state failed: ${e.message}`);
+          }
+        } finally {
+          this.statusRounds.finished++;
+        }
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            this.stateKick = undefined;
+            ctrl.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, this.stateIntervalMs);
+          this.stateKick = done;
+          // Closed while the round ran: an abort listener added now would never fire.
+          if (ctrl.signal.aborted || this.closed) done();
+          else ctrl.signal.addEventListener('abort', done, { once: true });
+        });
+      }
+    })();
+  }
+
+  private stopStateLoop(): void {
+    this.stateLoop?.abort();
+    this.stateLoop = undefined;
+  }
+
+  /**
+   * Sets and reads a camera's switches. Each key is checked against the camera's capabilities
+   * first (NOT_SUPPORTED naming the cameras that can), then the vendor applies it.
+   */
+  async control(cameraId: string, request: ControlRequest): Promise<ControlValues> {
+    return this.track(async () => {
+      const cam = await this.getCamera(this.normaliseId(cameraId));
+      const what: Record<ControlKey, string> = {
+        light: 'switch a floodlight',
+        name: 'be renamed from here',
+        motion: 'change its motion detection settings',
+        pir: 'change a PIR configuration',
+        siren: 'sound a siren',
+        persons: 'tell who is home',
+      };
+      for (const key of Object.keys(CONTROL_CAPABILITY) as ControlKey[]) {
+        if (request[key] === undefined) continue;
+        const flag = CONTROL_CAPABILITY[key];
+        this.requireCapability(cam, (c) => c[flag] === true, what[key]);
+      }
+      return this.applyControl(cam, request);
+    });
+  }
+
+  /** The vendor's part of control(); every key in the request is one the camera has. */
+  protected async applyControl(cam: CameraInfo, request: ControlRequest): Promise<ControlValues> {
+    if (request.get) return {};
+    throw errors.notSupported(`Camera "${cam.name}" (${this.vendorLabel}) has no switches.`, []);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopStateLoop();
+    this.statusListeners.clear();
     if (this.listeners.size > 0) this.stopEvents();
     this.listeners.clear();
     this.stateListeners.clear();

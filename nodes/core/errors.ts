@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'CLOUD_ERROR'
   | 'OFFLINE'
   | 'TIMEOUT'
-  | 'NOT_CONFIGURED';
+  | 'NOT_CONFIGURED'
+  /** The account has its settings but waits for a sign-in (a 2FA code, "Connect"). */
+  | 'AUTH_REQUIRED';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
   'AUTH_FAILED',
@@ -23,6 +25,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'OFFLINE',
   'TIMEOUT',
   'NOT_CONFIGURED',
+  'AUTH_REQUIRED',
 ];
 
 export interface CamhubErrorOptions {

@@ -1,9 +1,11 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import { AbortedError, SingleFlight, backoffDelay, parseRetryAfter, sleep } from './async';
 import { CamhubError, errors } from './errors';
 import { type Logger, silentLogger } from './log';
+import type { LoginGate } from './login-gate';
 import { redact, redactUrl } from './redact';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -16,8 +18,8 @@ export interface HttpRequest {
   query?: Record<string, QueryValue>;
   /** Sent as JSON. */
   body?: unknown;
-  /** Sent as application/x-www-form-urlencoded. */
-  form?: Record<string, string>;
+  /** Sent as application/x-www-form-urlencoded; an array repeats its key (Netatmo's `ids[]`). */
+  form?: Record<string, string | string[]>;
   headers?: Record<string, string>;
   expect?: 'json' | 'buffer' | 'text';
   /**
@@ -34,7 +36,31 @@ export interface HttpRequest {
   label?: string;
   /** 0 hands a 3xx back to the caller, for logins that read the Location themselves. */
   maxRedirects?: number;
+  /**
+   * A step of an automatic login (not one the user starts): it waits for the account's login
+   * back-off, and a refusal (AUTH_FAILED, RATE_LIMITED) extends it. See LoginGate.
+   */
+  login?: boolean;
+  /** false: a 429 fails at once, for a cloud where every further try lengthens a lockout. */
+  retryRateLimited?: boolean;
+  /**
+   * The largest reply body accepted, in bytes; defaults per `expect` (MAX_REPLY_BYTES). Give a
+   * larger one for a video download, never an unbounded one.
+   */
+  maxBytes?: number;
 }
+
+/**
+ * Default size caps per kind of reply. A camera API answers JSON in kilobytes and a snapshot in
+ * a few megabytes; anything far larger is a fault, and is refused before it fills the memory.
+ */
+export const MAX_REPLY_BYTES: Record<NonNullable<HttpRequest['expect']>, number> = {
+  json: 8 * 1024 * 1024,
+  /** Login pages, HLS playlists. */
+  text: 2 * 1024 * 1024,
+  /** Snapshots and thumbnails. */
+  buffer: 32 * 1024 * 1024,
+};
 
 export interface HttpResponse<T = unknown> {
   status: number;
@@ -65,6 +91,8 @@ export interface HttpClientOptions {
   vendor: string;
   baseUrl: string;
   timeoutMs?: number;
+  /** Per-kind size caps replacing MAX_REPLY_BYTES for this client. */
+  maxBytes?: Partial<Record<NonNullable<HttpRequest['expect']>, number>>;
   /** Retries after a 5xx or network error, idempotent requests only. */
   maxRetries?: number;
   backoffBaseMs?: number;
@@ -72,6 +100,13 @@ export interface HttpClientOptions {
   /** A Retry-After longer than this fails fast as RATE_LIMITED rather than holding a msg. */
   maxRetryAfterMs?: number;
   auth?: HttpAuth;
+  /** The account's login back-off, shared by all its clients. */
+  gate?: LoginGate;
+  /**
+   * Does this error of a login step refuse the login? Default: every AUTH_FAILED and
+   * RATE_LIMITED. A cloud asking for a 2FA code has not refused it.
+   */
+  isLoginRefusal?: (err: CamhubError) => boolean;
   /** Current secret values, masked in every message that leaves the client. */
   secrets?: () => readonly (string | undefined)[];
   /** Vendor error shapes to CamhubErrors; undefined falls back to the generic mapping. */
@@ -116,7 +151,7 @@ export class HttpClient {
    * would carry one listener per concurrent request (Node warns past ten).
    */
   private readonly pending = new Set<AbortController>();
-  private readonly flights = new SingleFlight<HttpResponse>();
+  private readonly flights: SingleFlight<HttpResponse>;
   private readonly refreshFlight = new SingleFlight<void>();
   /** Bumped by every re-login: a 401 to a request sent before it needs no new login. */
   private authGeneration = 0;
@@ -131,6 +166,11 @@ export class HttpClient {
     const maxSockets = options.maxSockets ?? 8;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
+    // Joining a GET is pointless once it has outlived every deadline and wait it could have.
+    const o = this.opts;
+    this.flights = new SingleFlight<HttpResponse>(
+      o.timeoutMs * (o.maxRetries + 1) + o.backoffMaxMs * o.maxRetries + o.maxRetryAfterMs,
+    );
     this.axios = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
@@ -152,6 +192,25 @@ export class HttpClient {
 
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
     this.assertOpen();
+    const gate = this.opts.gate;
+    if (!gate) return this.coalesced<T>(req);
+    // Credentials that cannot renew themselves (Basic auth) are "logged in" by every request.
+    const fixedCredentials = req.auth !== false && !!this.opts.auth && !this.opts.auth.refresh;
+    if (req.login) await gate.check('login');
+    else if (fixedCredentials) await gate.check('request');
+    try {
+      const res = await this.coalesced<T>(req);
+      if (req.auth !== false && this.opts.auth) await gate.succeeded();
+      return res;
+    } catch (err) {
+      const refusal =
+        err instanceof CamhubError && (this.opts.isLoginRefusal?.(err) ?? true) ? err : undefined;
+      if (refusal && (req.login || fixedCredentials)) await gate.failed(refusal);
+      throw err;
+    }
+  }
+
+  private async coalesced<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     const coalesce = req.coalesce ?? req.method === 'GET';
     if (!coalesce) return (await this.withRetries(req)) as HttpResponse<T>;
     const key = `${req.method} ${this.resolveUrl(req)} ${req.expect ?? 'json'}`;
@@ -200,16 +259,18 @@ export class HttpClient {
       let reply: RawReply;
       const generation = this.authGeneration;
       try {
-        reply = await this.send(req);
+        reply = await this.send(req, label);
       } catch (err) {
         if (err instanceof AbortedError || this.closed) throw this.closedError();
+        // A reply over its size cap: a second try would only read it again.
+        if (err instanceof CamhubError) throw err;
         const code = (err as AxiosError).code ?? '';
         const notSent = NOT_SENT_CODES.has(code);
         if ((idempotent || notSent) && failures < this.opts.maxRetries) {
           await this.pause(this.backoff(failures++));
           continue;
         }
-        throw this.networkError(err, label);
+        throw this.networkError(err, label, req);
       }
 
       if (reply.status === 429) {
@@ -218,7 +279,11 @@ export class HttpClient {
         const vendorWait = mapped?.code === 'RATE_LIMITED' ? mapped.retryAfterMs : undefined;
         const wait = parseRetryAfter(reply.headers['retry-after']) ?? vendorWait;
         // A 429 means the request was refused, not executed: resending is safe for any method.
-        if (rateLimitWaits < 1 && (wait === undefined || wait <= this.opts.maxRetryAfterMs)) {
+        if (
+          req.retryRateLimited !== false &&
+          rateLimitWaits < 1 &&
+          (wait === undefined || wait <= this.opts.maxRetryAfterMs)
+        ) {
           rateLimitWaits++;
           const ms = wait ?? this.backoff(failures);
           this.log.warn(`${this.opts.vendor}: rate limited, waiting ${ms} ms before one retry`);
@@ -239,9 +304,13 @@ export class HttpClient {
           continue;
         }
         const mapped = this.opts.mapError?.(reply, req);
-        throw mapped && mapped.code === 'AUTH_FAILED'
-          ? mapped
-          : errors.authFailed(this.opts.vendor, `HTTP ${reply.status}`);
+        const refusal =
+          mapped && mapped.code === 'AUTH_FAILED'
+            ? mapped
+            : errors.authFailed(this.opts.vendor, `HTTP ${reply.status}`);
+        // A token refused right after its login: logging in again per request would not help.
+        if (refreshed) await this.opts.gate?.failed(refusal);
+        throw refusal;
       }
 
       if (reply.status >= 500) {
@@ -288,6 +357,7 @@ export class HttpClient {
     if (generation !== this.authGeneration) return;
     const refresh = this.opts.auth?.refresh;
     if (!refresh) return;
+    await this.opts.gate?.check('login');
     await this.refreshFlight.run('refresh', async () => {
       await refresh.call(this.opts.auth);
       this.authGeneration++;
@@ -310,7 +380,7 @@ export class HttpClient {
     return reply.json;
   }
 
-  private async send(req: HttpRequest): Promise<RawReply> {
+  private async send(req: HttpRequest, label: string): Promise<RawReply> {
     const headers: Record<string, string> = { Accept: 'application/json, image/*;q=0.9' };
     if (req.auth !== false && this.opts.auth)
       Object.assign(headers, await this.opts.auth.headers());
@@ -318,7 +388,11 @@ export class HttpClient {
     let data: string | undefined;
     if (req.form) {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      data = new URLSearchParams(req.form).toString();
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.form)) {
+        for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
+      }
+      data = form.toString();
     } else if (req.body !== undefined) {
       headers['Content-Type'] = 'application/json; charset=utf-8';
       data = JSON.stringify(req.body);
@@ -327,26 +401,72 @@ export class HttpClient {
     this.sent++;
     this.log.debug(`${this.opts.vendor}: ${req.method} ${redactUrl(url)}`);
     const ac = this.track();
-    let res;
+    const deadlineMs = this.deadlineMs(req);
+    const maxBytes = this.maxBytes(req);
+    // The socket timeout only notices silence; this one ends the whole exchange, so a server
+    // sending a byte every few seconds cannot hold a request (and every request queued behind
+    // it) for longer than the account's timeout.
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, deadlineMs);
     try {
-      res = await this.axios.request<ArrayBuffer>({
+      const res = await this.axios.request<Readable>({
         url,
         method: req.method as Method,
         headers,
         data,
-        timeout: req.timeoutMs ?? this.opts.timeoutMs,
+        timeout: deadlineMs,
         signal: ac.signal,
+        responseType: 'stream',
         ...(req.maxRedirects !== undefined ? { maxRedirects: req.maxRedirects } : {}),
       });
+      const flatHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers ?? {})) {
+        if (v !== undefined && v !== null) flatHeaders[k.toLowerCase()] = String(v);
+      }
+      const declared = Number(flatHeaders['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.data.destroy();
+        throw this.tooLarge(label, res.status, declared, maxBytes);
+      }
+      const body = await readCapped(res.data, maxBytes, ac.signal, () =>
+        this.tooLarge(label, res.status, undefined, maxBytes),
+      );
+      return { status: res.status, headers: flatHeaders, body, json: tryJson(body) };
+    } catch (err) {
+      if (timedOut) throw Object.assign(new Error('deadline'), { code: 'ETIMEDOUT' });
+      throw err;
     } finally {
+      clearTimeout(deadline);
       this.pending.delete(ac);
     }
-    const body = Buffer.from(res.data ?? []);
-    const flatHeaders: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers ?? {})) {
-      if (v !== undefined && v !== null) flatHeaders[k.toLowerCase()] = String(v);
-    }
-    return { status: res.status, headers: flatHeaders, body, json: tryJson(body) };
+  }
+
+  private deadlineMs(req: HttpRequest): number {
+    return req.timeoutMs ?? this.opts.timeoutMs;
+  }
+
+  private maxBytes(req: HttpRequest): number {
+    const expect = req.expect ?? 'json';
+    return req.maxBytes ?? this.opts.maxBytes?.[expect] ?? MAX_REPLY_BYTES[expect];
+  }
+
+  private tooLarge(
+    label: string,
+    status: number,
+    declared: number | undefined,
+    max: number,
+  ): CamhubError {
+    const size = declared === undefined ? 'more than' : `${formatBytes(declared)}, over`;
+    return new CamhubError(
+      'CLOUD_ERROR',
+      `${label}: the ${this.opts.vendor} cloud sent a reply too large to accept ` +
+        `(${size} the limit of ${formatBytes(max)}); it was not read. ` +
+        'It is probably a fault of the cloud; try again later.',
+      { status },
+    );
   }
 
   private backoff(attempt: number): number {
@@ -377,15 +497,16 @@ export class HttpClient {
     );
   }
 
-  private networkError(err: unknown, label: string): CamhubError {
+  private networkError(err: unknown, label: string, req: HttpRequest): CamhubError {
     const e = err as AxiosError;
     const secrets = this.opts.secrets?.() ?? [];
     const detail = redact(e.code ?? e.message ?? String(err), secrets);
     if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '')) {
       return new CamhubError(
         'TIMEOUT',
-        `${label}: the ${this.opts.vendor} cloud did not answer within ` +
-          `${Math.round(this.opts.timeoutMs / 1000)} s. Check that it is reachable; the next msg retries.`,
+        `${label}: the ${this.opts.vendor} cloud did not answer in full within ` +
+          `${Math.max(1, Math.round(this.deadlineMs(req) / 1000))} s. ` +
+          'Check that it is reachable; the next msg retries.',
       );
     }
     return new CamhubError(
@@ -395,6 +516,49 @@ export class HttpClient {
       { notExecuted: NOT_SENT_CODES.has(e.code ?? '') },
     );
   }
+}
+
+/**
+ * Reads a reply body up to `max` bytes. Past it the stream is destroyed at once, so an endless
+ * body costs at most `max` bytes of memory.
+ */
+function readCapped(
+  stream: Readable,
+  max: number,
+  signal: AbortSignal,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err?: Error) => {
+      signal.removeEventListener('abort', onAbort);
+      stream.off('data', onData);
+      if (err) {
+        stream.destroy();
+        reject(err);
+      } else {
+        resolve(Buffer.concat(chunks, size));
+      }
+    };
+    const onAbort = () => finish(new AbortedError());
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', onData);
+    stream.once('end', () => finish());
+    stream.once('error', (err: Error) => finish(err));
+  });
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round(n / (1024 * 1024))} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} bytes`;
 }
 
 function tryJson(body: Buffer): unknown {

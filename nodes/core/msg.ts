@@ -155,16 +155,96 @@ export function normaliseEventTypes(types: unknown): EventType[] {
   return types.filter((t): t is EventType => (EVENT_TYPES as readonly string[]).includes(t));
 }
 
+/**
+ * The documented order of specificity: an event's `type` is the first of its labels in this
+ * list, so a person seen in motion is a "person" event.
+ */
+export const LABEL_ORDER: readonly EventType[] = [
+  'person',
+  'vehicle',
+  'animal',
+  'face',
+  'doorbell',
+  'sound',
+  'motion',
+  'other',
+];
+
+/** The most specific label; 'other' for none. */
+export function mostSpecific(labels: readonly EventType[]): EventType {
+  for (const l of LABEL_ORDER) if (labels.includes(l)) return l;
+  return 'other';
+}
+
+/** The labels of an event; events from before labels existed have just their type. */
+export function eventLabels(event: CameraEvent): EventType[] {
+  return event.labels && event.labels.length > 0 ? [...event.labels] : [event.type];
+}
+
+/** An event node's persons filter: `any`, `known`, `unknown`, or names (comma-separated). */
+export type PersonsFilter =
+  { kind: 'any' } | { kind: 'known' } | { kind: 'unknown' } | { kind: 'names'; names: string[] };
+
+export function parsePersonsFilter(value: unknown): PersonsFilter {
+  const list = Array.isArray(value)
+    ? value.filter((v): v is string => typeof v === 'string')
+    : typeof value === 'string'
+      ? value.split(',')
+      : [];
+  const names = list.map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) return { kind: 'any' };
+  if (names.length === 1) {
+    const word = names[0].toLowerCase();
+    if (word === 'any') return { kind: 'any' };
+    if (word === 'known') return { kind: 'known' };
+    if (word === 'unknown') return { kind: 'unknown' };
+  }
+  return { kind: 'names', names: names.map((n) => n.toLowerCase()) };
+}
+
+/** Does an event pass a persons filter? Events naming no person pass only `any`. */
+export function personsMatch(event: CameraEvent, filter: PersonsFilter): boolean {
+  if (filter.kind === 'any') return true;
+  const persons = event.persons ?? [];
+  switch (filter.kind) {
+    case 'known':
+      return persons.some((p) => p.known);
+    case 'unknown':
+      return persons.some((p) => !p.known);
+    case 'names':
+      return persons.some((p) => p.name !== null && filter.names.includes(p.name.toLowerCase()));
+  }
+}
+
+export interface EventFilter {
+  /** Empty: all cameras. */
+  camera: string;
+  /** Empty: all types; otherwise any of the event's labels must be listed. */
+  types: readonly EventType[];
+  includeDisarmed?: boolean;
+  /** Also the msgs that report the end of an activity. */
+  ended?: boolean;
+  persons?: PersonsFilter;
+}
+
 /** Does an event pass an event node's camera and type filters? Empty filters pass all. */
 export function eventMatches(
   event: CameraEvent,
-  camera: string,
-  types: readonly EventType[],
+  cameraOrFilter: string | EventFilter,
+  types: readonly EventType[] = [],
   includeDisarmed = false,
 ): boolean {
-  if (camera && event.camera.id !== camera) return false;
-  if (event.armed === false && !includeDisarmed) return false;
-  return types.length === 0 || types.includes(event.type);
+  const f: EventFilter =
+    typeof cameraOrFilter === 'string'
+      ? { camera: cameraOrFilter, types, includeDisarmed }
+      : cameraOrFilter;
+  if (f.camera && event.camera.id !== f.camera) return false;
+  if (event.phase === 'end' && !f.ended) return false;
+  // A doorbell rings whatever the arm state; everything else reported while disarmed is
+  // dropped unless the node asks for it.
+  if (event.armed === false && !f.includeDisarmed && event.type !== 'doorbell') return false;
+  if (f.persons && !personsMatch(event, f.persons)) return false;
+  return f.types.length === 0 || eventLabels(event).some((l) => f.types.includes(l));
 }
 
 export function eventTopic(event: CameraEvent): string {

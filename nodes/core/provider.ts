@@ -1,4 +1,6 @@
+import type { ControlRequest, ControlValues, DeviceStatus } from './device';
 import type { Logger } from './log';
+import type { LoginGate } from './login-gate';
 
 /** The unified event types of the msg contract. */
 export const EVENT_TYPES = [
@@ -30,6 +32,19 @@ export interface Capabilities {
   streamProtocols: StreamProtocol[];
   streamQualities: StreamQuality[];
   battery: boolean;
+  /** Switches of the camera control node; absent means false. */
+  /** A floodlight with on/off/auto (Netatmo Presence). */
+  floodlight?: boolean;
+  /** The display name can be set (Reolink). */
+  rename?: boolean;
+  /** Motion detection on/off and sensitivity (Reolink PIR, Blink camera settings). */
+  motionSettings?: boolean;
+  /** The seed's own PIR config with reduceMistakes (Reolink battery cameras). */
+  pir?: boolean;
+  /** A siren the camera's base station or the camera itself sounds (Arlo). */
+  siren?: boolean;
+  /** Who is home, for the camera's home (Netatmo). */
+  persons?: boolean;
 }
 
 export interface CameraInfo {
@@ -95,32 +110,69 @@ export interface EventPerson {
   known: boolean;
 }
 
+/** Whether a msg reports the start of an activity or, where the cloud says so, its end. */
+export type EventPhase = 'start' | 'end';
+
+/**
+ * The event's own picture, as the cloud names it. `url` is null where fetching it needs the
+ * account's credentials (Blink): such a URL is never handed out, the provider fetches it.
+ */
+export interface EventImage {
+  url: string | null;
+  /** ISO 8601 time the URL stops working (presigned URLs); null when unknown or never. */
+  expiresAt: string | null;
+  source: 'event';
+}
+
+/** The recording of this event, where the cloud names it; `ready` once it can be fetched. */
+export interface EventClip {
+  id: string;
+  ready: boolean;
+}
+
 export interface CameraEvent {
   vendor: string;
   camera: { id: string; name: string };
+  /** The most specific of `labels` (see LABEL_ORDER in msg.ts). */
   type: EventType;
   time: string;
   eventId: string;
   raw: unknown;
+  /** Every label of the detection, as the cloud reported them; absent means [type]. */
+  labels?: EventType[];
   /** Persons in the picture, for clouds that recognise faces; absent elsewhere. */
   persons?: EventPerson[];
   /**
-   * false when the cloud reports the event while its system is disarmed (Blink polls see clips
-   * after a disarm); event nodes drop those unless they ask for all. Absent: not applicable.
+   * Whether the system was armed when the event happened, as the cloud says (Blink network,
+   * Arlo active mode, Netatmo monitoring, Reolink alarm notification); null or absent where it
+   * cannot be known. Event nodes drop `false` (except doorbell presses) unless they ask for all.
    */
-  armed?: boolean;
+  armed?: boolean | null;
+  image?: EventImage;
+  clip?: EventClip;
+  /** Absent means "start". */
+  phase?: EventPhase;
+  /**
+   * What the provider needs to fetch the picture (a path, ids); never put in a msg, so an
+   * authenticated URL does not leak.
+   */
+  imageRef?: unknown;
 }
 
 export type EventListener = (event: CameraEvent) => void;
+
+export type StatusListener = (status: DeviceStatus, previous: DeviceStatus | undefined) => void;
 
 /** What the account's connection is doing; config nodes mirror it in their users' status. */
 export type ConnectionState =
   | { state: 'idle' }
   | { state: 'connecting' }
-  | { state: 'connected' }
+  /** `quiet`: parts of the account (Arlo base stations) that stopped sending, by name. */
+  | { state: 'connected'; quiet?: string[] }
   | { state: 'waiting2fa' }
   | { state: 'rateLimited'; until: number }
-  | { state: 'authFailed'; message: string }
+  /** retryAt: no new login before this time (the account's login back-off). */
+  | { state: 'authFailed'; message: string; retryAt?: number }
   | { state: 'error'; message: string };
 
 /** An HTTP request that reached the account's webhook, stripped to what a provider needs. */
@@ -159,11 +211,34 @@ export interface CameraProvider {
 
   /** Events for every camera of the account; the provider starts its poller or stream on the first. */
   subscribe(listener: EventListener): () => void;
+  /**
+   * The event's own picture (CameraEvent.image), fetched with the account's credentials where
+   * the cloud needs them; absent where the cloud has no event pictures (ROP). Throws a
+   * CamhubError when the picture cannot be had (expired, deleted, not a JPEG).
+   */
+  eventImage?(event: CameraEvent): Promise<Snapshot>;
   /** For push clouds: handle a call to the account's webhook. */
   handleWebhook?(request: WebhookRequest): Promise<WebhookReply>;
 
   onStateChange(listener: (state: ConnectionState) => void): () => void;
   readonly state: ConnectionState;
+  /** For clouds that push or poll: how events arrive now (shown in the account's dialog). */
+  readonly eventDelivery?: 'webhook' | 'polling';
+
+  /**
+   * The state of one camera, or of every camera of the account (no id). Offline cameras are
+   * listed with online false rather than failing; UNKNOWN_CAMERA for an id the account lacks.
+   */
+  deviceStatus?(cameraId?: string): Promise<DeviceStatus[]>;
+  /** Sets and/or reads the camera's switches; NOT_SUPPORTED names the cameras that can. */
+  control?(cameraId: string, request: ControlRequest): Promise<ControlValues>;
+  /**
+   * Every new reading of a camera's state with the one before it, whichever way it came
+   * (the shared state interval, an event the account receives, a read made for another node).
+   */
+  watchStatus?(listener: StatusListener): () => void;
+  /** The account's one shared state interval for watchers, in ms. */
+  setStateInterval?(ms: number): void;
 
   /** Interactive login from the editor (2FA code, factor choice); absent where not needed. */
   authStep?(input: AuthInput): Promise<AuthStep>;
@@ -188,6 +263,8 @@ export interface ProviderContext {
   accountId: string;
   log: Logger;
   store: SecretStore;
+  /** The account's login back-off; absent for one-off logins (Discover). */
+  gate?: LoginGate;
 }
 
 /** Input from the editor during an interactive login: a 2FA code, a chosen factor, ... */
@@ -239,6 +316,11 @@ export interface VendorModule<Config = Record<string, unknown>> {
   credentials: Record<string, VendorConfigField>;
   /** Does this cloud deliver events by calling our webhook? */
   webhook: boolean;
+  /**
+   * The credential that is the webhook URL's own secret (Reolink's authcode): the dialog may
+   * show it again on request, since the user pastes the whole URL into the vendor's console.
+   */
+  webhookSecret?: string;
   /** Vendor-specific admin routes (OAuth callback, ...), mounted under /camhub/<id>/. */
   adminRoutes?: AdminRoute[];
   createProvider(

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { renderSnapshot } from '../common';
-import type { SimRequest, SimResponse, SimServer } from '../common';
+import type { SimHandler, SimRequest, SimResponse, SimServer } from '../common';
 import type { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
 import type { ArloState, LibraryItem } from './state';
@@ -61,9 +61,42 @@ export function allowedTopics(seed: ArloDeviceSeed, hubless: boolean): string[] 
   }
 }
 
+/**
+ * Cloudflare in front of both Arlo hosts turns away what does not look like the web app (2.1,
+ * 2.10): no browser User-Agent, no Origin/Referer of my.arlo.com. It answers 403 with a text
+ * body, never the API's JSON.
+ */
+export function edgeRefuses(req: SimRequest, extra: readonly string[] = []): boolean {
+  const ua = header(req, 'user-agent') ?? '';
+  if (!/^Mozilla\/5\.0 \(/.test(ua)) return true;
+  if (header(req, 'origin') !== 'https://my.arlo.com') return true;
+  if (!(header(req, 'referer') ?? '').startsWith('https://my.arlo.com')) return true;
+  return extra.some((name) => !header(req, name));
+}
+
+export function edgeForbidden(res: SimResponse): void {
+  res.text(403, 'Unknown error has occurred', 'text/plain');
+}
+
+/** The headers the web app sends on every myapi call (2.2, [pyaarlo:backend.py _headers]). */
+const MYAPI_HEADERS = ['auth-version', 'schemaversion'];
+
 /** Registers the myapi (hmsweb) endpoints the nodes use on the API host. */
 export function registerApiRoutes(cfg: ArloApiConfig): void {
-  const { server, state, bus } = cfg;
+  const { state, bus } = cfg;
+  // Every hmsweb route sits behind the edge; the presigned S3 objects (/_s3/) do not.
+  const server = {
+    get url(): string {
+      return cfg.server.url;
+    },
+    sleep: (ms: number) => cfg.server.sleep(ms),
+    route: (method: string, pattern: string, handler: SimHandler) =>
+      cfg.server.route(method, pattern, (req, res) => {
+        if (!pattern.startsWith('/_s3/') && edgeRefuses(req, MYAPI_HEADERS))
+          return edgeForbidden(res);
+        return handler(req, res);
+      }),
+  };
 
   /** myapi wants the raw token; the auth host's base64 form is not accepted here. */
   const authed = (req: SimRequest, res: SimResponse): boolean => {
@@ -209,17 +242,19 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       for (const id of ids)
         if (state.gateways().some((g) => g.deviceId === id)) state.subscribe(id);
       hmsOk(res);
-      answer(resource, { devices: ids });
+      // publishResponse:false: the base answers about once a minute, or not at all (2.4).
+      if (state.answersSubscription(gw.seed.deviceId)) answer(resource, { devices: ids });
       return;
     }
     if (swallowed(gw.seed.deviceId)) return hmsOk(res);
     if (resource === 'modes') {
-      if (!state.isHubless(gw.seed)) {
+      // 2.5: only Arlo Baby, Go and Q take modes by notify; the rest use the automation API.
+      if (!state.usesV1(gw.seed)) {
         return hmsError(
           res,
           '2210',
           'Unsupported operation.',
-          'This base station uses the automation API for modes.',
+          'This device uses the automation API for modes.',
         );
       }
       if (b.action === 'get') {
@@ -239,6 +274,64 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       later(() => {
         state.v1Active.set(gw.seed.deviceId, active);
         answer('modes', { active });
+      });
+      return;
+    }
+    if (resource === 'devices' && b.action === 'get') {
+      // pyaarlo base.py update_states: the base answers with every device's state in one
+      // packet (docs/packets.md #4), whatever publishResponse says.
+      hmsOk(res);
+      const devices: Record<string, unknown> = {};
+      for (const d of state.devices.values()) {
+        if (d.seed.parentId !== gw.seed.deviceId || d.seed.deviceType === 'siren') continue;
+        devices[d.seed.deviceId] = { properties: state.deviceProperties(d), states: {} };
+      }
+      later(() =>
+        bus.fromDevice(gw.seed, 'devices', {
+          action: 'is',
+          from: gw.seed.deviceId,
+          to: `${state.user.userId}_web`,
+          resource: 'devices',
+          transId,
+          devices,
+        }),
+      );
+      return;
+    }
+    if (resource === 'siren' && b.action === 'set') {
+      // pyaarlo base.py siren_on/siren_off: {sirenState, duration, volume, pattern}.
+      if (!state.hasSiren(gw.seed)) {
+        return hmsError(res, '2210', 'Unsupported operation.', 'This base has no siren.');
+      }
+      const want = props.sirenState;
+      if (want !== 'on' && want !== 'off') {
+        return hmsError(res, '2215', 'Invalid value.', 'sirenState must be on or off.');
+      }
+      if (want === 'on') {
+        const duration = props.duration;
+        const volume = props.volume;
+        if (!Number.isInteger(duration) || (duration as number) < 1 || (duration as number) > 300) {
+          return hmsError(res, '2215', 'Invalid value.', 'duration must be 1-300 seconds.');
+        }
+        if (!Number.isInteger(volume) || (volume as number) < 1 || (volume as number) > 8) {
+          return hmsError(res, '2215', 'Invalid value.', 'volume must be 1-8.');
+        }
+      }
+      hmsOk(res);
+      // The answer goes out on the siren device's own topic (its allowedMqttTopics).
+      const siren = [...state.devices.values()].find(
+        (x) => x.seed.deviceType === 'siren' && x.seed.parentId === gw.seed.deviceId,
+      );
+      later(() => {
+        gw.sirenState = want;
+        bus.fromDevice(gw.seed, siren ? `sirens/${siren.seed.deviceId}` : 'siren', {
+          action: 'is',
+          from: gw.seed.deviceId,
+          to: `${state.user.userId}_web`,
+          resource: 'siren',
+          transId,
+          properties: { sirenState: want },
+        });
       });
       return;
     }
@@ -357,19 +450,21 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       return hmsError(res, '2215', 'Invalid mode.', 'mode must be standby, armHome or armAway.');
     }
     state.v3 = { mode, revision: state.v3.revision + 1 };
+    // 2.5: the reply carrying revision N+1 is the confirmation; no stream event is promised
+    // (pyaarlo location.py takes the PUT reply's revision and waits for nothing).
     res.json(200, { properties: { mode }, revision: state.v3.revision });
-    later(() =>
-      bus.toUser('automation/activeMode', {
-        action: 'is',
-        resource: 'automation/activeMode',
-        properties: { locationId: state.location.locationId, mode, revision: state.v3.revision },
-      }),
-    );
   });
 
   server.route('GET', '/hmsweb/automation/v3', (req, res) => {
     if (!v3Location(req, res)) return;
-    res.json(200, { modes: state.v3Modes() });
+    if (state.v3ModeShape === 'unknown') {
+      // A shape no public client documents: the client must still arm with the fixed modes.
+      return res.json(200, { revisions: [{ revision: state.v3.revision, items: 3 }] });
+    }
+    // {properties:{<modeId>:{name}}} as pyaarlo location.py _parse_modes reads it.
+    res.json(200, {
+      properties: Object.fromEntries(state.v3Modes().map((m) => [m.mode, { name: m.name }])),
+    });
   });
 
   server.route('POST', '/hmsweb/users/devices/fullFrameSnapshot', (req, res) => {
@@ -482,7 +577,15 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
   });
 
   server.route('GET', '/hmsweb/client/subscribe', (req, res) => {
-    if (!authed(req, res)) return;
+    const token = header(req, 'authorization');
+    if (!state.session(token)) {
+      // hmsweb answers errors with HTTP 200 and success:false (2.10), the event stream too:
+      // 2015 is "token expired"; the client logs in again and resubscribes.
+      return res.json(200, {
+        success: false,
+        data: { error: '2015', message: 'Your session has expired. Please log in again.' },
+      });
+    }
     const raw = res.raw;
     raw.writeHead(200, {
       'Content-Type': 'text/event-stream',
@@ -490,7 +593,7 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
       Connection: 'keep-alive',
     });
     raw.write(`event: message\ndata: ${JSON.stringify({ status: 'connected' })}\n\n`);
-    bus.addSse(raw);
+    bus.addSse(raw, token ?? '');
   });
 
   server.route('PUT', '/hmsweb/logout', (req, res) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { SimRequest, SimResponse, SimServer } from '../common';
+import type { SimHandler, SimRequest, SimResponse, SimServer } from '../common';
+import { edgeForbidden, edgeRefuses } from './api-routes';
 import { FACTORS } from './state';
 import type { ArloState, TokenInfo } from './state';
 
@@ -57,8 +58,24 @@ function tokenData(token: string, info: TokenInfo, extra: Record<string, unknown
   };
 }
 
+/** The headers the web app sends to ocapi (2.2, [pyaarlo:backend.py _auth_headers]). */
+const OCAPI_HEADERS = [
+  'x-user-device-id',
+  'x-user-device-type',
+  'x-user-device-automation-name',
+  'x-service-version',
+];
+
 /** Registers ocapi-app's login and 2FA endpoints on the auth host. */
-export function registerAuthRoutes(server: SimServer, state: ArloState): void {
+export function registerAuthRoutes(sim: SimServer, state: ArloState): void {
+  // Cloudflare turns away what does not look like the web app, with a 403 text (2.1, 2.10).
+  const server = {
+    route: (method: string, pattern: string, handler: SimHandler) =>
+      sim.route(method, pattern, (req, res) => {
+        if (edgeRefuses(req, method === 'OPTIONS' ? [] : OCAPI_HEADERS)) return edgeForbidden(res);
+        return handler(req, res);
+      }),
+  };
   const browser = (req: SimRequest): string | undefined => header(req, 'x-user-device-id');
 
   server.route('OPTIONS', '/api/auth', (_req, res) => res.send(204, ''));

@@ -34,7 +34,8 @@ export class ArloBus {
   private broker: Aedes | undefined;
   private tcp: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
-  private readonly sse = new Set<ServerResponse>();
+  /** Open SSE responses and the token each was opened with. */
+  private readonly sse = new Map<ServerResponse, string>();
   readonly log: PublishedPacket[] = [];
   mqttUrl = '';
   /** Pushes travel one way to the client, in order (see common/latency.ts). */
@@ -99,9 +100,25 @@ export class ArloBus {
     return xc.some((x) => topic.startsWith(`d/${x}/out/`));
   }
 
-  addSse(res: ServerResponse): void {
-    this.sse.add(res);
+  addSse(res: ServerResponse, token: string): void {
+    this.sse.set(res, token);
     res.on('close', () => this.sse.delete(res));
+  }
+
+  /**
+   * SSE streams whose token no longer holds get hmsweb's `success:false` with error 2015
+   * (token expired, 2.10) and end; the client logs in again and resubscribes.
+   */
+  endExpiredSse(): void {
+    for (const [res, token] of this.sse) {
+      if (this.state.session(token)) continue;
+      const text = JSON.stringify({
+        success: false,
+        data: { error: '2015', message: 'Your session has expired. Please log in again.' },
+      });
+      res.end(`event: message\ndata: ${text}\n\n`);
+      this.sse.delete(res);
+    }
   }
 
   get connections(): { sse: number; mqtt: number } {
@@ -116,20 +133,30 @@ export class ArloBus {
   }
 
   /** A packet from the cloud itself (logout, library, location modes): always sent. */
-  toUser(subtopic: string, packet: Record<string, unknown>): void {
-    this.send(`u/${this.state.user.userId}/in/${subtopic}`, packet, true);
+  toUser(
+    subtopic: string,
+    packet: Record<string, unknown>,
+    options: { mqttOnly?: boolean } = {},
+  ): void {
+    this.send(`u/${this.state.user.userId}/in/${subtopic}`, packet, true, options.mqttOnly);
   }
 
-  private send(topic: string, packet: Record<string, unknown>, delivered: boolean): void {
+  private send(
+    topic: string,
+    packet: Record<string, unknown>,
+    delivered: boolean,
+    mqttOnly = false,
+  ): void {
     this.log.push({ time: new Date().toISOString(), topic, packet, delivered });
     if (this.log.length > 2000) this.log.shift();
     if (!delivered) return;
     const text = JSON.stringify(packet);
-    this.line.send(() => this.publish(topic, text));
+    this.line.send(() => this.publish(topic, text, mqttOnly));
   }
 
-  private publish(topic: string, text: string): void {
-    for (const res of this.sse) res.write(`event: message\ndata: ${text}\n\n`);
+  private publish(topic: string, text: string, mqttOnly: boolean): void {
+    if (!mqttOnly)
+      for (const res of this.sse.keys()) res.write(`event: message\ndata: ${text}\n\n`);
     this.broker?.publish(
       {
         cmd: 'publish',
@@ -146,7 +173,7 @@ export class ArloBus {
   /** Cuts every SSE and MQTT connection, as a cloud-side network blip does. */
   drop(): void {
     this.line.clear();
-    for (const res of this.sse) res.destroy();
+    for (const res of this.sse.keys()) res.destroy();
     this.sse.clear();
     for (const socket of this.sockets) socket.destroy();
   }

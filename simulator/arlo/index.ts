@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { Latency, SimControlError, SimServer } from '../common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Latency, renderSnapshot, SimControlError, SimServer } from '../common';
 import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry, SimReply } from '../common';
 import { hmsOk, registerApiRoutes } from './api-routes';
 import { registerAuthRoutes } from './auth-routes';
 import { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
 import { ArloState } from './state';
-import type { AccountFlags, LibraryItem, Transport } from './state';
+import type { AccountFlags, LibraryItem, SubscriptionAnswers, Transport } from './state';
 
 export * from './devices';
 export { ArloState, FACTORS } from './state';
-export type { AccountFlags, FactorType, Transport } from './state';
+export type { AccountFlags, FactorType, SubscriptionAnswers, Transport } from './state';
 export type { PublishedPacket } from './bus';
 
 export interface ArloSimOptions {
@@ -24,6 +24,11 @@ export interface ArloSimOptions {
   tokenTtlSec?: number;
   /** A base station's event subscription lapses this long after the last renewal. */
   subscriptionTtlMs?: number;
+  /**
+   * A base answers its subscription at most this often; about once a minute on the real cloud
+   * (2.4). Change it at run time with `POST /_sim/subscriptions`.
+   */
+  subscriptionAnswerMs?: number;
   eventDelayMs?: number;
   snapDelayMs?: number;
   snapshotUrlTtlSec?: number;
@@ -42,6 +47,9 @@ export const ARLO_EVENT_TYPES = [
   'person',
   'vehicle',
   'animal',
+  // The camera saying the activity is over: motionDetected / audioDetected false (2.9).
+  'motion-end',
+  'audio-end',
 ] as const;
 export type ArloSimEvent = (typeof ARLO_EVENT_TYPES)[number];
 
@@ -60,6 +68,8 @@ export interface ArloSim {
   lastOtp(type: 'EMAIL' | 'SMS'): string | undefined;
   approvePush(): number;
   expireTokens(): void;
+  /** How bases answer their subscription: every N ms at most, or never (2.4). */
+  setSubscriptionAnswers(how: SubscriptionAnswers, device?: string): void;
   logoutElsewhere(): void;
   dropStream(): void;
   ignoreNextCommand(gatewayId: string): void;
@@ -92,6 +102,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
     seed: options.devices,
     tokenTtlSec: options.tokenTtlSec ?? 7200,
     subscriptionTtlMs: options.subscriptionTtlMs ?? 60_000,
+    subscriptionAnswerMs: options.subscriptionAnswerMs ?? 60_000,
     flags: {
       mfa: options.mfa ?? false,
       transport: options.transport ?? 'mqtt',
@@ -132,37 +143,48 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
         }),
       };
     }
-    const property = type === 'audio' ? 'audioDetected' : 'motionDetected';
+    const property = type.startsWith('audio') ? 'audioDetected' : 'motionDetected';
     const delivered = bus.fromDevice(gateway, `cameras/${cameraId}`, {
       action: 'is',
       from: gateway.deviceId,
       resource: `cameras/${cameraId}`,
       transId: transId(),
-      properties: { [property]: true },
+      properties: { [property]: !type.endsWith('-end') },
     });
     if (type === 'person' || type === 'vehicle' || type === 'animal') {
-      // Smart notifications label the recording that the motion started.
+      // Smart detections label the recording that the motion started (2.9): objCategory is
+      // "vehicle", "person", "animal" or "other". Its thumbnail is a presigned S3 URL that
+      // expires like every other (2.6, 2.11).
       const now = Date.now();
+      const key = randomBytes(12).toString('hex');
+      const expires = options.snapshotUrlTtlSec ?? 600;
+      state.snapshots.set(key, {
+        cameraId,
+        image: renderSnapshot({ cameraId: `${cameraId}-${type}`, width: 320, height: 180 }),
+        expiresAtMs: now + expires * 1000,
+      });
       const item: LibraryItem = {
         deviceId: cameraId,
         name: String(now),
         utcCreatedDate: now,
         localCreatedDate: now,
         reason: 'motionRecord',
-        objCategory: type[0].toUpperCase() + type.slice(1),
+        objCategory: type,
         contentType: 'video/mp4',
         mediaDurationSecond: 12,
         presignedContentUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
-        presignedThumbnailUrl: `${sim.url}/_s3/last/${cameraId}.jpg`,
+        presignedThumbnailUrl: `${sim.url}/_s3/snapshots/${key}.jpg?X-Amz-Expires=${expires}&X-Amz-Signature=${state.sign(key)}`,
       };
       state.library.push(item);
+      // The packet is the recording item itself, its fields at the top level (pyaarlo's
+      // dispatcher finds its deviceId there), and only MQTT has the library topic (2.4, 2.9):
+      // an SSE client must read the library to learn of it.
       if (delivered)
-        bus.toUser('library/add', {
-          action: 'add',
-          resource: 'library',
-          transId: transId(),
-          properties: item,
-        });
+        bus.toUser(
+          'library/add',
+          { action: 'add', resource: 'library', transId: transId(), ...item },
+          { mqttOnly: true },
+        );
     }
     return { delivered };
   };
@@ -278,6 +300,76 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       published: bus.log.slice(-50),
     }),
   );
+  // How bases answer their subscription (2.4): `{answerEveryMs}` or `{never:true}`, for one
+  // base (`device`) or all; tests need not wait a minute.
+  c.route('POST', '/_sim/subscriptions', (req, res) => {
+    const b = req.json() as { answerEveryMs?: unknown; never?: unknown; device?: unknown };
+    if (b.device !== undefined && typeof b.device !== 'string')
+      throw new SimControlError(400, 'device must be a base station id');
+    if (b.never !== true && !(typeof b.answerEveryMs === 'number' && b.answerEveryMs >= 0))
+      throw new SimControlError(400, 'give answerEveryMs (a number of ms) or never:true');
+    sim.setSubscriptionAnswers(
+      b.never === true ? 'never' : { everyMs: b.answerEveryMs as number },
+      b.device as string | undefined,
+    );
+    res.json(200, { ok: true });
+  });
+  c.route('POST', '/_sim/v3/mode-shape', (req, res) => {
+    const b = req.json() as { shape?: unknown };
+    if (b.shape !== 'properties' && b.shape !== 'unknown')
+      throw new SimControlError(400, 'shape must be properties or unknown');
+    state.v3ModeShape = b.shape;
+    res.json(200, { ok: true });
+  });
+  // A battery that runs down or is put on the charger, and Wi-Fi that comes and goes: the base
+  // reports the change on the event stream as a device packet (pyaarlo README: "battery level
+  // changes"; docs/packets.md #3).
+  c.route('PUT', '/_sim/devices/:id/power', (req, res) => {
+    const d = state.devices.get(req.params.id);
+    if (!d) throw new SimControlError(404, `unknown device ${req.params.id}`);
+    const b = req.json() as { level?: unknown; charging?: unknown; signal?: unknown };
+    const battery = state.batteryNow(d);
+    if (b.level !== undefined || b.charging !== undefined) {
+      if (!battery) throw new SimControlError(400, 'device has no battery');
+      if (b.level !== undefined) {
+        if (!Number.isInteger(b.level) || (b.level as number) < 0 || (b.level as number) > 100)
+          throw new SimControlError(400, 'level must be an integer 0-100');
+        battery.level = battery.exact = b.level as number;
+      }
+      if (b.charging !== undefined) {
+        if (typeof b.charging !== 'boolean')
+          throw new SimControlError(400, 'charging must be a boolean');
+        battery.charging = b.charging;
+      }
+    }
+    if (b.signal !== undefined) {
+      if (!Number.isInteger(b.signal) || (b.signal as number) < 0 || (b.signal as number) > 5)
+        throw new SimControlError(400, 'signal must be an integer 0-5');
+      d.signal = b.signal as number;
+    }
+    const gateway = state.devices.get(d.seed.parentId)?.seed ?? d.seed;
+    const all = state.deviceProperties(d);
+    const properties: Record<string, unknown> = { signalStrength: all.signalStrength };
+    for (const k of ['batteryLevel', 'chargingState', 'chargerTech']) {
+      if (all[k] !== undefined) properties[k] = all[k];
+    }
+    const delivered = bus.fromDevice(gateway, `cameras/${d.seed.deviceId}`, {
+      action: 'is',
+      from: gateway.deviceId,
+      resource: `cameras/${d.seed.deviceId}`,
+      transId: `${gateway.deviceId}!${randomUUID()}`,
+      properties,
+    });
+    res.json(200, { id: d.seed.deviceId, properties, delivered });
+  });
+  c.route('GET', '/_sim/sirens', (_req, res) => {
+    res.json(
+      200,
+      [...state.devices.values()]
+        .filter((d) => state.hasSiren(d.seed))
+        .map((d) => ({ base: d.seed.deviceId, sirenState: d.sirenState })),
+    );
+  });
   c.route('POST', '/_sim/devices/:id/ignore-next', (req, res) => {
     sim.ignoreNextCommand(req.params.id);
     res.json(200, { ok: true });
@@ -358,7 +450,18 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       }
       return n;
     },
-    expireTokens: () => state.expireTokens(),
+    expireTokens: () => {
+      state.expireTokens();
+      bus.endExpiredSse();
+    },
+    setSubscriptionAnswers: (how: SubscriptionAnswers, device?: string) => {
+      if (device !== undefined && !state.gateways().some((g) => g.deviceId === device))
+        throw new SimControlError(404, `${device} is not a base station`);
+      state.subscriptionAnswers.set(device ?? '*', how);
+      if (device === undefined)
+        for (const k of [...state.subscriptionAnswers.keys()])
+          if (k !== '*') state.subscriptionAnswers.delete(k);
+    },
     logoutElsewhere: () => {
       bus.toUser('userSession/disconnect', { action: 'logout' });
       state.tokens.clear();

@@ -65,6 +65,15 @@ export interface DeviceState {
   online: boolean;
   /** The base drops the next command it is sent: acknowledged by the cloud, never answered. */
   ignoreNext: boolean;
+  /**
+   * Device state as a base reports it in its `devices` packet [pyaarlo:docs/packets.md #4]:
+   * batteryLevel, batteryTech, chargerTech, chargingState "On"/"Off", signalStrength 0-5,
+   * swVersion. Battery devices only have the battery part.
+   */
+  battery?: { level: number; charging: boolean; exact: number; at: number };
+  signal: number;
+  /** Base stations with a siren: "on" or "off" [pyaarlo:base.py siren_state]. */
+  sirenState: 'on' | 'off';
 }
 
 export interface SnapshotObject {
@@ -97,8 +106,23 @@ export interface ArloStateConfig {
   seed?: readonly ArloDeviceSeed[];
   tokenTtlSec: number;
   subscriptionTtlMs: number;
+  /** A base answers its subscription at most this often (about once a minute, 2.4). */
+  subscriptionAnswerMs: number;
   flags: AccountFlags;
 }
+
+/**
+ * How a base answers `subscriptions/<userId>_web` (2.4, 2.11): the registration goes out with
+ * publishResponse:false, and the base answers "about once a minute" [pyaarlo:docs/packets.md
+ * #1], or not at all. `never` models the base that stays silent while its registration works.
+ */
+export type SubscriptionAnswers = { everyMs: number } | 'never';
+
+/** Shapes of the v3 mode list (GET /hmsweb/automation/v3). */
+export type V3ModeShape = 'properties' | 'unknown';
+
+/** v1 mode API: Arlo Baby, Go and Q (2.5; pyaarlo base.py _modes_version). */
+const V1_MODEL = /^(ABC1000|VML4030)/;
 
 /** Everything the simulated Arlo cloud remembers, shared by its auth host and API host. */
 export class ArloState {
@@ -118,6 +142,11 @@ export class ArloState {
   v3 = { mode: 'standby', revision: 1 };
   /** Base station id -> when its event subscription lapses. */
   subscriptions = new Map<string, number>();
+  /** Base station id -> when it last answered a subscription. */
+  subscriptionAnswered = new Map<string, number>();
+  /** Per base, or '*' for every base without its own setting. */
+  subscriptionAnswers = new Map<string, SubscriptionAnswers>();
+  v3ModeShape: V3ModeShape = 'properties';
   snapshots = new Map<string, SnapshotObject>();
   streams = new Map<string, StreamSession>();
   library: LibraryItem[] = [];
@@ -132,7 +161,17 @@ export class ArloState {
     this.flags = { ...this.config.flags };
     this.devices.clear();
     for (const seed of this.config.seed ?? ARLO_SEED) {
-      this.devices.set(seed.deviceId, { seed, online: true, ignoreNext: false });
+      this.devices.set(seed.deviceId, {
+        seed,
+        online: true,
+        ignoreNext: false,
+        battery:
+          seed.battery === undefined
+            ? undefined
+            : { level: seed.battery, charging: false, exact: seed.battery, at: Date.now() },
+        signal: 4,
+        sirenState: 'off',
+      });
     }
     this.tokens.clear();
     this.factorAuths.clear();
@@ -142,26 +181,85 @@ export class ArloState {
     this.v2Active.clear();
     this.v1Active.clear();
     for (const d of this.devices.values()) {
-      if (this.isHubless(d.seed)) this.v1Active.set(d.seed.deviceId, 'mode0');
-      else if (d.seed.deviceType === 'basestation') this.v2Active.set(d.seed.deviceId, 'mode1');
+      if (!this.isGateway(d.seed)) continue;
+      // 2.5: v1 only for the models that use it; v2 for bases and hub-less cameras alike.
+      if (this.usesV1(d.seed)) this.v1Active.set(d.seed.deviceId, 'mode0');
+      else
+        this.v2Active.set(d.seed.deviceId, d.seed.deviceType === 'basestation' ? 'mode1' : 'mode0');
     }
     this.v3 = { mode: 'standby', revision: 1 };
+    this.v3ModeShape = 'properties';
     this.subscriptions.clear();
+    this.subscriptionAnswered.clear();
+    this.subscriptionAnswers.clear();
+    this.subscriptionAnswers.set('*', { everyMs: this.config.subscriptionAnswerMs });
     this.snapshots.clear();
     this.streams.clear();
     this.library = [];
     this.logins = 0;
   }
 
+  /**
+   * A battery that drains off the charger (1 % an hour) and fills on it (30 % an hour),
+   * worked out when read, as the camera reports its level.
+   */
+  batteryNow(d: DeviceState): DeviceState['battery'] {
+    const b = d.battery;
+    if (!b) return b;
+    const hours = (Date.now() - b.at) / 3_600_000;
+    b.exact = b.charging ? Math.min(100, b.exact + hours * 30) : Math.max(0, b.exact - hours);
+    b.at = Date.now();
+    b.level = Math.round(b.exact);
+    return b;
+  }
+
+  /** The properties a base reports for one of its devices (pyaarlo docs/packets.md #4). */
+  deviceProperties(d: DeviceState): Record<string, unknown> {
+    const b = this.batteryNow(d);
+    const props: Record<string, unknown> = {
+      connectionState: d.online ? 'available' : 'unavailable',
+      modelId: d.seed.modelId,
+      hwVersion: d.seed.hwVersion,
+      serialNumber: d.seed.deviceId,
+      swVersion: `1.${d.seed.hwVersion.length}.0.${d.seed.deviceId.slice(-4)}`,
+      signalStrength: d.signal,
+      batteryTech: b ? 'Rechargeable' : 'None',
+      chargerTech: b?.charging ? 'QuickCharger' : 'None',
+    };
+    if (b) {
+      props.batteryLevel = b.level;
+      props.chargingState = b.charging ? 'On' : 'Off';
+    }
+    if (this.hasSiren(d.seed)) props.sirenState = d.sirenState;
+    return props;
+  }
+
+  /** A base station with a siren device behind it. */
+  hasSiren(seed: ArloDeviceSeed): boolean {
+    return (
+      seed.deviceType === 'basestation' &&
+      [...this.devices.values()].some(
+        (x) => x.seed.deviceType === 'siren' && x.seed.parentId === seed.deviceId,
+      )
+    );
+  }
+
   isHubless(seed: ArloDeviceSeed): boolean {
     return seed.deviceType !== 'basestation' && seed.parentId === seed.deviceId;
   }
 
+  isGateway(seed: ArloDeviceSeed): boolean {
+    return seed.deviceType === 'basestation' || this.isHubless(seed);
+  }
+
+  /** Does this gateway take modes through v1 notify (2.5)? */
+  usesV1(seed: ArloDeviceSeed): boolean {
+    return V1_MODEL.test(seed.modelId);
+  }
+
   /** The devices that relay commands and publish events: base stations and hub-less cameras. */
   gateways(): ArloDeviceSeed[] {
-    return [...this.devices.values()]
-      .map((d) => d.seed)
-      .filter((s) => s.deviceType === 'basestation' || this.isHubless(s));
+    return [...this.devices.values()].map((d) => d.seed).filter((s) => this.isGateway(s));
   }
 
   uniqueId(deviceId: string): string {
@@ -204,6 +302,19 @@ export class ArloState {
     this.subscriptions.set(baseId, Date.now() + this.config.subscriptionTtlMs);
   }
 
+  /**
+   * Does the base answer this registration? The first one at once, later ones at most once per
+   * its answer period, and never for a silent base (2.4).
+   */
+  answersSubscription(baseId: string): boolean {
+    const how = this.subscriptionAnswers.get(baseId) ?? this.subscriptionAnswers.get('*');
+    if (!how || how === 'never') return false;
+    const last = this.subscriptionAnswered.get(baseId);
+    if (last !== undefined && Date.now() - last < how.everyMs) return false;
+    this.subscriptionAnswered.set(baseId, Date.now());
+    return true;
+  }
+
   /** Does this base publish right now? Only while a subscription is live. */
   publishing(baseId: string): boolean {
     const until = this.subscriptions.get(baseId);
@@ -217,7 +328,7 @@ export class ArloState {
   v2Definitions(): Record<string, { modes: { id: string; name: string; type: string }[] }> {
     const out: Record<string, { modes: { id: string; name: string; type: string }[] }> = {};
     for (const s of this.gateways()) {
-      if (s.deviceType !== 'basestation') continue;
+      if (this.usesV1(s)) continue;
       out[this.uniqueId(s.deviceId)] = { modes: V2_MODES.map((m) => ({ ...m })) };
     }
     return out;

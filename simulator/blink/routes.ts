@@ -198,6 +198,8 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
 
   server.route('GET', '/api/v1/users/tier_info', (req, res) => {
     if (!state.validAccess(bearer(req))) throw new BlinkHttpError(401, UNAUTHORIZED);
+    // Counted: a client repeating it on every token refresh calls more than the app does (1.1).
+    state.counters.tierLookups++;
     res.json(200, { tier: state.seed.tier, account_id: acct });
   });
 
@@ -325,8 +327,8 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
         .map((d) => ({
           ...common(d),
           status: d.online ? 'done' : 'offline',
-          battery: 'ok',
-          signals: { lfr: 5, wifi: 4, temp: 68, battery: 3 },
+          battery: d.battery,
+          signals: { ...d.signals },
         })),
       owls: devices
         .filter((d) => d.seed.kind === 'owl')
@@ -337,7 +339,7 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
           ...common(d),
           onboarded: true,
           status: d.online ? 'done' : 'offline',
-          battery: 'ok',
+          battery: d.battery,
         })),
       sirens: [],
       chimes: [],
@@ -388,9 +390,49 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
     });
   });
 
+  // vendor-facts 1.3: the camera's settings and signals, as the app reads them.
+  api('GET', '/network/:net/camera/:cam/config', (req, res) => {
+    const d = device(req.params.cam, 'camera', req.params.net);
+    res.json(200, {
+      camera: [
+        {
+          id: d.seed.id,
+          name: d.seed.name,
+          network_id: d.seed.networkId,
+          serial: d.seed.serial,
+          enabled: d.enabled,
+          motion_sensitivity: d.motionSensitivity,
+          video_length: 10,
+          battery_state: d.battery,
+        },
+      ],
+      signals: { ...d.signals },
+    });
+  });
+
   api('POST', '/network/:net/camera/:cam/:action', (req, res) => {
     const d = device(req.params.cam, 'camera', req.params.net);
     const action = req.params.action;
+    if (action === 'update') {
+      // Seed (blink-monitor-protocol "Cameras"): camera calls are sync-module commands, polled
+      // for completion. motion_sensitivity is 1-9 as in the app; anything else is refused.
+      let b: Record<string, unknown>;
+      try {
+        b = req.json() as Record<string, unknown>;
+      } catch {
+        throw new BlinkHttpError(400, { message: 'Invalid JSON', code: 400 });
+      }
+      const sens = b?.motion_sensitivity;
+      if (
+        sens !== undefined &&
+        (!Number.isInteger(sens) || (sens as number) < 1 || (sens as number) > 9)
+      ) {
+        throw new BlinkHttpError(400, { message: 'Invalid motion_sensitivity', code: 400 });
+      }
+      return command(res, d.seed.networkId, 'config_set', d, () => {
+        if (typeof sens === 'number') d.motionSensitivity = sens;
+      });
+    }
     if (action === 'thumbnail') return command(res, d.seed.networkId, 'thumbnail', d, snap(d));
     if (action !== 'enable' && action !== 'disable')
       throw new BlinkHttpError(404, { message: 'Not found', code: 404 });
@@ -529,6 +571,19 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
     const jpeg = renderSnapshot({ cameraId: `blink-${d.seed.id}`, time: new Date(ts * 1000) });
     res.buffer(200, jpeg, 'image/jpeg');
   };
+  // A clip's thumbnail (media/changed `thumbnail`, a path with no extension): the client adds
+  // ".jpg" and sends the same bearer token as the API (vendor-facts 1.5 (a), 1.8). A deleted or
+  // unknown clip is 404.
+  api('GET', '/api/v2/accounts/:acct/media/thumb/:file', (req, res) => {
+    const m = /^(\d+)\.jpg$/.exec(req.params.file);
+    const entry = m ? state.media.find((e) => e.id === Number(m[1])) : undefined;
+    if (!entry || entry.deleted) throw new BlinkHttpError(404, { message: 'Not found', code: 404 });
+    const jpeg = renderSnapshot({
+      cameraId: `blink-${entry.device_id}`,
+      time: new Date(Date.parse(entry.created_at)),
+    });
+    res.buffer(200, jpeg, 'image/jpeg');
+  });
   api('GET', '/media/production/account/:acct/network/:net/camera/:cam/:file', (req, res) => {
     const d = device(req.params.cam, 'camera', req.params.net);
     const m = /_(\d+)\.jpg$/.exec(req.params.file);
@@ -615,4 +670,23 @@ export function registerBlinkControl({ state, server }: BlinkRouteConfig): void 
     res.json(200, lim);
   });
   server.route('GET', '/_sim/blink/media', (_req, res) => res.json(200, state.media));
+  // A battery that runs down (or is replaced), Wi-Fi and temperature, as the homescreen shows them.
+  server.route('PUT', '/_sim/blink/devices/:id/signals', (req, res) => {
+    const d = state.devices.get(Number(req.params.id));
+    if (!d) throw new SimControlError(404, `unknown device ${req.params.id}`);
+    const b = body(req);
+    if (b.battery !== undefined) {
+      if (b.battery !== 'ok' && b.battery !== 'low')
+        throw new SimControlError(400, 'battery must be ok or low');
+      d.battery = b.battery;
+      d.signals.battery = b.battery === 'low' ? 1 : 3;
+    }
+    for (const k of ['wifi', 'lfr', 'temp'] as const) {
+      if (b[k] !== undefined) {
+        if (typeof b[k] !== 'number') throw new SimControlError(400, `${k} must be a number`);
+        d.signals[k] = b[k] as number;
+      }
+    }
+    res.json(200, { id: d.seed.id, battery: d.battery, signals: d.signals });
+  });
 }

@@ -84,6 +84,14 @@ export interface DeviceState {
   /** Epoch seconds of the current thumbnail; it changes only when a thumbnail command completes. */
   thumbnailTs: number;
   snapshots: number;
+  /**
+   * What the homescreen shows of a battery device: `battery` "ok" or "low" and signals
+   * {lfr, wifi, temp (degrees F), battery} in bars (vendor-facts 1.3). Blink gives no percentage.
+   */
+  battery: 'ok' | 'low';
+  signals: { lfr: number; wifi: number; temp: number; battery: number };
+  /** Camera settings (seed "Update Camera Config"); 1-9, default 5 (Blink's help pages). */
+  motionSensitivity: number;
 }
 
 export interface NetworkState {
@@ -129,7 +137,8 @@ export class BlinkState {
   require2fa: false | 202 | 412;
   /** Outcomes for the next commands, consumed in order. */
   nextOutcomes: { outcome: CommandOutcome; failCode: number }[] = [];
-  counters = { logins: 0, refreshes: 0, tokenExchanges: 0 };
+  /** tierLookups: the app looks the tier up once, after the first token (vendor-facts 1.1). */
+  counters = { logins: 0, refreshes: 0, tokenExchanges: 0, tierLookups: 0 };
   private nextCommandId = 700000;
   private nextMediaId = 3100000;
   private readonly initial2fa: false | 202 | 412;
@@ -160,6 +169,9 @@ export class BlinkState {
           online: true,
           thumbnailTs: Math.floor(now / 1000) - 3600,
           snapshots: 0,
+          battery: 'ok' as const,
+          signals: { lfr: 5, wifi: 4, temp: 68, battery: 3 },
+          motionSensitivity: 5,
         },
       ]),
     );
@@ -175,7 +187,7 @@ export class BlinkState {
     this.lockedUntil = 0;
     this.require2fa = this.initial2fa;
     this.nextOutcomes = [];
-    this.counters = { logins: 0, refreshes: 0, tokenExchanges: 0 };
+    this.counters = { logins: 0, refreshes: 0, tokenExchanges: 0, tierLookups: 0 };
     // Yesterday's clips: a client must not report them as new events when it starts.
     this.media = [];
     for (const [i, d] of this.seed.devices.entries()) {
@@ -424,6 +436,9 @@ export class BlinkState {
         online: d.online,
         thumbnail: this.thumbnailField(d),
         snapshots: d.snapshots,
+        battery: d.battery,
+        signals: { ...d.signals },
+        motionSensitivity: d.motionSensitivity,
       })),
     };
   }

@@ -24,6 +24,18 @@ export interface FaultSpec {
   malformed?: boolean;
   /** Destroy the socket without any reply. */
   reset?: boolean;
+  /**
+   * Slow drip: answer 200 (or `status`) at once, then send one byte of body every this many ms
+   * and never finish, so a client that only watches for a silent socket waits for ever.
+   */
+  dripMs?: number;
+  /** Endless body: answer 200 (or `status`) and stream bytes as fast as the client reads them. */
+  endless?: boolean;
+  /**
+   * Huge Content-Length: declare this many bytes, send a few, then hold the connection open.
+   * A client must refuse it from the header, before reading.
+   */
+  contentLength?: number;
 }
 
 export interface QueuedFault extends FaultSpec {
@@ -39,7 +51,10 @@ export function faultReplies(f: FaultSpec): boolean {
     f.body !== undefined ||
     f.retryAfter !== undefined ||
     f.malformed === true ||
-    f.reset === true
+    f.reset === true ||
+    f.dripMs !== undefined ||
+    f.endless === true ||
+    f.contentLength !== undefined
   );
 }
 
@@ -125,7 +140,16 @@ export function parseFaultSpec(input: unknown): FaultSpec | string {
   if (delayMs !== undefined && !(typeof delayMs === 'number' && delayMs >= 0)) {
     return 'delayMs must be a non-negative number';
   }
-  for (const flag of ['malformed', 'reset'] as const) {
+  if (input.dripMs !== undefined && !(typeof input.dripMs === 'number' && input.dripMs >= 10)) {
+    return 'dripMs must be a number of at least 10';
+  }
+  if (
+    input.contentLength !== undefined &&
+    !(Number.isSafeInteger(input.contentLength) && (input.contentLength as number) > 0)
+  ) {
+    return 'contentLength must be a positive integer';
+  }
+  for (const flag of ['malformed', 'reset', 'endless'] as const) {
     if (input[flag] !== undefined && typeof input[flag] !== 'boolean') {
       return `${flag} must be a boolean`;
     }
@@ -142,5 +166,8 @@ export function parseFaultSpec(input: unknown): FaultSpec | string {
     delayMs: delayMs as number | undefined,
     malformed: input.malformed as boolean | undefined,
     reset: input.reset as boolean | undefined,
+    dripMs: input.dripMs as number | undefined,
+    endless: input.endless as boolean | undefined,
+    contentLength: input.contentLength as number | undefined,
   };
 }

@@ -83,6 +83,11 @@ export class SimResponse {
     this.send(status, data, { 'Content-Type': contentType, ...headers });
   }
 
+  /** For a reply written straight to `raw`: nothing more may be sent through this object. */
+  markSent(): void {
+    this.finished = true;
+  }
+
   /** Drops the connection without a reply, as a crashed or overloaded upstream would. */
   destroy(): void {
     this.finished = true;
@@ -155,7 +160,7 @@ export interface RequestLogEntry {
   status: number | null;
   /** True when a queued fault shaped the reply. */
   fault: boolean;
-  /** Request body: parsed JSON when it is JSON, else text; absent when empty. */
+  /** Request body: parsed JSON when it is JSON, else text; absent when empty. Values of secret fields (passwords, client secrets, tokens, authcodes) read "[redacted]". */
   body?: unknown;
   /** Scheme of the Authorization header (e.g. "Basic"); its value is never logged. */
   authScheme?: string;
@@ -209,12 +214,40 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * Fields whose values never reach the request log: passwords, client secrets, access and
+ * refresh tokens, authcodes. The log is shown to anyone debugging a flow, as the README says.
+ */
+const SECRET_FIELD = /pass|secret|token|authcode|verifier/i;
+const REDACTED = '[redacted]';
+
+function redactValue(value: unknown, depth = 0): unknown {
+  if (depth > 20 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_FIELD.test(k) && v !== null && v !== '' ? REDACTED : redactValue(v, depth + 1);
+  }
+  return out;
+}
+
+function redactQuery(query: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of query) out[k] = SECRET_FIELD.test(k) && v ? REDACTED : v;
+  return out;
+}
+
 function bodyForLog(body: Buffer): unknown {
   if (body.length === 0) return undefined;
   const text = body.toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return redactValue(JSON.parse(text) as unknown);
   } catch {
+    // A form body (logins, OAuth token calls): keep its shape, mask its secrets.
+    if (/^[\w.%+*-]+=[^&]*(&[\w.%+*-]+=[^&]*)*$/.test(text)) {
+      const form = new URLSearchParams(text);
+      return new URLSearchParams(redactQuery(form)).toString();
+    }
     return text.length > MAX_LOGGED_BODY_CHARS ? `${text.slice(0, MAX_LOGGED_BODY_CHARS)}…` : text;
   }
 }
@@ -474,7 +507,7 @@ export class SimServer {
     const entry: RequestLogEntry = {
       method: req.method,
       path: req.path,
-      query: Object.fromEntries(req.query),
+      query: redactQuery(req.query),
       time: new Date().toISOString(),
       status: null,
       fault: false,
@@ -515,6 +548,10 @@ export class SimServer {
     }
     const headers: OutgoingHttpHeaders = { ...fault.headers };
     if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+    if (fault.dripMs !== undefined || fault.endless || fault.contentLength !== undefined) {
+      this.streamFault(fault, res, headers);
+      return true;
+    }
     if (fault.malformed) {
       // Cut mid-token so that every JSON parser fails, not just strict ones.
       res.send(fault.status ?? 200, '{"message":"ok","items":[{"uid":"9527', {
@@ -543,6 +580,45 @@ export class SimServer {
       res.json(status, { error: 'simulated fault', status }, headers);
     }
     return true;
+  }
+
+  /**
+   * The replies that never end or claim too much: a slow drip, an endless body, a huge
+   * Content-Length. Each runs until the client gives up or the server closes.
+   */
+  private streamFault(fault: QueuedFault, res: SimResponse, headers: OutgoingHttpHeaders): void {
+    const raw = res.raw;
+    res.markSent();
+    raw.writeHead(fault.status ?? 200, {
+      'Content-Type': fault.contentType ?? JSON_CONTENT_TYPE,
+      ...(fault.contentLength !== undefined ? { 'Content-Length': fault.contentLength } : {}),
+      ...headers,
+    });
+    if (fault.contentLength !== undefined) {
+      raw.write('{"items":[');
+      return;
+    }
+    if (fault.dripMs !== undefined) {
+      raw.write('{');
+      const timer = setInterval(() => raw.write(' '), fault.dripMs);
+      this.timers.add(timer);
+      raw.on('close', () => {
+        clearInterval(timer);
+        this.timers.delete(timer);
+      });
+      return;
+    }
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    raw.write('[');
+    const pump = (): void => {
+      while (!raw.destroyed && this.server) {
+        if (!raw.write(chunk)) {
+          raw.once('drain', pump);
+          return;
+        }
+      }
+    };
+    setImmediate(pump);
   }
 
   private registerControlApi(): void {

@@ -168,9 +168,24 @@ export async function triggerEvent(
 
 /** The URLs a push goes to: the app's addwebhook registration, plus the control API's callback. */
 export function webhookTargets(state: NetatmoState, extraCallback: string | null): string[] {
-  const urls = [...state.webhooks.values()];
+  const urls = [...state.webhooks]
+    .filter(([clientId]) => !state.webhookBanned(clientId))
+    .map(([, url]) => url);
   if (extraCallback && !urls.includes(extraCallback)) urls.push(extraCallback);
   return urls;
+}
+
+/**
+ * JSON as Netatmo's servers write it: slashes escaped (`https:\/\/...`) and every non-ASCII
+ * character as a `\uXXXX` escape, the PHP json_encode defaults. The signature covers exactly
+ * these bytes (section 3.8), so a receiver that parses and re-serialises them cannot check
+ * it. [I] The shape is that of Netatmo's API replies captured in public code, e.g.
+ * demel42/IPSymconNetatmoSecurity (a homesdata reply with `"url":"https:\/\/netatmocameraimage...`).
+ */
+export function netatmoJson(payload: unknown): string {
+  return JSON.stringify(payload)
+    .replace(/\//g, '\\/')
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** One signed POST per target; fire and forget, with the outcome recorded. */
@@ -180,7 +195,7 @@ export async function deliver(
   payload: Record<string, unknown>,
   only?: string,
 ): Promise<WebhookDelivery[]> {
-  const body = JSON.stringify(payload);
+  const body = netatmoJson(payload);
   const headers = {
     'Content-Type': 'application/json',
     'User-Agent': 'NetatmoWebhookServer/1.0',
@@ -222,5 +237,30 @@ export async function pushConnection(
     event_id: event?.id ?? objectId(),
     push_type: `${m.seed.type}-${kind}`,
     message: `${m.seed.name} ${kind === 'connection' ? 'connected' : 'disconnected'}`,
+  });
+}
+
+/**
+ * An SD card or power supply change, pushed as `<type>-sd` / `<type>-alim` with the event_type
+ * of vendor-facts 3.8; the new value is read from homestatus, as the push carries no status.
+ */
+export async function pushStateEvent(
+  state: NetatmoState,
+  extraCallback: string | null,
+  m: ModuleState,
+  kind: 'sd' | 'alim',
+  status: number,
+): Promise<WebhookDelivery[]> {
+  const home = state.home(m.seed.homeId);
+  return deliver(state, extraCallback, {
+    user_id: NETATMO_USER.id,
+    home_id: home.id,
+    home_name: home.name,
+    device_id: m.seed.id,
+    camera_id: m.seed.id,
+    event_type: kind,
+    event_id: objectId(),
+    push_type: `${m.seed.type}-${kind}`,
+    message: `${m.seed.name}: ${kind === 'sd' ? 'SD card' : 'power supply'} status ${status}`,
   });
 }

@@ -1,6 +1,6 @@
 import { renderSnapshot, SimControlError, nginxErrorPage, HTML_CONTENT_TYPE } from '../common';
 import type { SimRequest, SimResponse, SimServer } from '../common';
-import { deliver, checkTrigger, pushConnection, triggerEvent } from './events';
+import { deliver, checkTrigger, pushConnection, pushStateEvent, triggerEvent } from './events';
 import type { TriggerOptions } from './events';
 import { CAMERA_SCOPES, NETATMO_USER, PRODUCT_NAMES, WRITE_SCOPE, type Scope } from './seed';
 import {
@@ -11,6 +11,7 @@ import {
   type NetatmoState,
   type SimEvent,
   type TokenRecord,
+  WEBHOOK_BAN_MS,
 } from './state';
 
 export interface NetatmoRouteConfig {
@@ -206,8 +207,8 @@ function moduleStatus(state: NetatmoState, m: ModuleState): Record<string, unkno
   if (m.seed.type !== 'NDB') {
     Object.assign(entry, {
       monitoring: m.monitoring,
-      sd_status: 4,
-      alim_status: 2,
+      sd_status: m.sdStatus,
+      alim_status: m.alimStatus,
       locked: false,
     });
   }
@@ -439,6 +440,12 @@ function registerApi({ state, server }: NetatmoRouteConfig): void {
       const url = one(p, 'url');
       if (!url) throw apiErrors.missingArgs('url');
       if (!isHttpUrl(url)) throw apiErrors.invalidArg('Invalid url');
+      if (state.webhookBanned(token.clientId)) {
+        // [I] A banned app's addwebhook is accepted and does nothing until the ban lapses or
+        // is lifted by hand on dev.netatmo.com: no activation call, no pushes (section 3.8).
+        res.json(200, okBody());
+        return;
+      }
       state.webhooks.set(token.clientId, url);
       res.json(200, okBody());
       // Netatmo confirms a registration by calling the URL once.
@@ -501,6 +508,19 @@ function segment(): Buffer {
 }
 
 function registerCameras({ state, server, snapshotSize }: NetatmoRouteConfig): void {
+  // The public image store behind snapshot_url: no token, the unguessable name is the key.
+  server.route('GET', '/netatmocameraimage/production/:file', (req, res) => {
+    const m = /^([0-9a-f]{24})([0-9a-f]+)\.jpg$/.exec(req.params.file);
+    if (!m || state.pictures.get(m[1]) !== m[2]) {
+      return res.text(
+        404,
+        '<?xml version="1.0" encoding="utf-8"?><Error><Code>BlobNotFound</Code><Message>The specified blob does not exist.</Message></Error>',
+        'application/xml',
+      );
+    }
+    res.buffer(200, renderSnapshot({ cameraId: m[1], width: 320, height: 180 }), 'image/jpeg');
+  });
+
   const notFound = (res: SimResponse) => res.text(404, nginxErrorPage(404), HTML_CONTENT_TYPE);
   type CamHandler = (
     m: ModuleState,
@@ -599,6 +619,37 @@ function registerControl({ state, server }: NetatmoRouteConfig): void {
     });
   }
 
+  // An SD card that goes missing, fails or fills up, and a power supply that goes wrong: the
+  // camera reports them as sd/alim events (vendor-facts 3.8) and in homestatus (3.3).
+  for (const [kind, min, max] of [
+    ['sd', 1, 7],
+    ['alim', 1, 2],
+  ] as const) {
+    server.route('POST', `/_sim/cameras/:id/${kind}`, async (req, res) => {
+      const m = camera(req.params.id);
+      if (m.seed.type === 'NDB') throw new SimControlError(400, 'the doorbell reports no sd/alim');
+      const { status } = controlBody(req);
+      if (!Number.isInteger(status) || (status as number) < min || (status as number) > max) {
+        throw new SimControlError(400, `status must be an integer ${min}-${max}`);
+      }
+      if (kind === 'sd') m.sdStatus = status as number;
+      else m.alimStatus = status as number;
+      const deliveries = await pushStateEvent(state, server.callbackUrl, m, kind, status as number);
+      res.json(200, { id: m.seed.id, [`${kind}_status`]: status, deliveries });
+    });
+  }
+
+  // Persons coming and going, as the cameras see them (homestatus out_of_sight).
+  for (const where of ['home', 'away'] as const) {
+    server.route('POST', `/_sim/persons/:id/${where}`, (req, res) => {
+      const person = state.persons.find((x) => x.id === req.params.id);
+      if (!person) throw new SimControlError(404, `unknown person ${req.params.id}`);
+      if (where === 'away') state.personsAway.add(person.id);
+      else state.personsAway.delete(person.id);
+      res.json(200, { id: person.id, home: where === 'home' });
+    });
+  }
+
   server.route('POST', '/_sim/cameras/:id/lan', (req, res) => {
     const m = camera(req.params.id);
     const { reachable } = controlBody(req);
@@ -640,6 +691,24 @@ function registerControl({ state, server }: NetatmoRouteConfig): void {
   });
   server.route('GET', '/_sim/webhooks', (_req, res) => {
     res.json(200, Object.fromEntries(state.webhooks));
+  });
+  // A registration Netatmo dropped without a word (an app deactivated and re-enabled, a
+  // user who removed the app's access): pushes stop, the client is not told (section 3.8).
+  server.route('POST', '/_sim/webhooks/deactivate', (_req, res) => {
+    const dropped = [...state.webhooks.keys()];
+    state.webhooks.clear();
+    res.json(200, { dropped });
+  });
+  // The ban five failed pushes earn, set by hand; DELETE lifts it ("unban" on dev.netatmo.com).
+  server.route('POST', '/_sim/webhooks/ban', (req, res) => {
+    const { ms } = controlBody(req);
+    const banFor = typeof ms === 'number' && ms > 0 ? ms : WEBHOOK_BAN_MS;
+    state.banWebhook(state.config.app.clientId, banFor);
+    res.json(200, { bannedUntil: new Date(Date.now() + banFor).toISOString() });
+  });
+  server.route('DELETE', '/_sim/webhooks/ban', (_req, res) => {
+    state.webhookBans.clear();
+    res.json(200, { banned: false });
   });
   server.route('GET', '/_sim/deliveries', (_req, res) => {
     res.json(200, state.deliveries);

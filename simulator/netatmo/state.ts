@@ -91,6 +91,10 @@ export interface ModuleState {
   seed: ModuleSeed;
   monitoring?: 'on' | 'off';
   floodlight?: 'on' | 'off' | 'auto';
+  /** homestatus sd_status (vendor-facts 3.3): 1 missing ... 4 working, 5 defective, 7 no space. */
+  sdStatus: number;
+  /** homestatus alim_status: 1 incorrect power, 2 correct. */
+  alimStatus: number;
   connected: boolean;
   /** Does the LAN address answer? Only matters where the camera says it is local. */
   lanReachable: boolean;
@@ -164,6 +168,10 @@ export function objectId(): string {
   );
 }
 
+/** Failed pushes in a row that ban a webhook, and for how long (section 3.8 sources). */
+export const WEBHOOK_BAN_AFTER = 5;
+export const WEBHOOK_BAN_MS = 24 * 3600_000;
+
 export function sign(body: string, secret: string): string {
   return createHmac('sha256', secret).update(body).digest('hex');
 }
@@ -177,6 +185,14 @@ export class NetatmoState {
   tokens: TokenRecord[] = [];
   /** Webhook URLs registered with addwebhook, per client id. */
   webhooks = new Map<string, string>();
+  /**
+   * Banned apps (client id -> until, ms): five failed pushes in a row deactivate the webhook
+   * for 24 h (section 3.8; ioBroker.netatmo#175 quotes Netatmo's "webhook banned" notice,
+   * home-assistant/core#24002 Netatmo's "after 5 failures ... banned ... for the next 24h").
+   */
+  webhookBans = new Map<string, number>();
+  /** Failed pushes in a row per registered URL; any 200 resets it. */
+  webhookFailures = new Map<string, number>();
   deliveries: WebhookDelivery[] = [];
   /** How long a webhook POST travels to the receiver: the server's one-way latency. */
   webhookDelayMs: () => number = () => 0;
@@ -200,6 +216,8 @@ export class NetatmoState {
         seed,
         monitoring: seed.monitoring,
         floodlight: seed.floodlight,
+        sdStatus: 4,
+        alimStatus: 2,
         connected: true,
         lanReachable: seed.isLocal,
         vpnToken: randomBytes(24).toString('base64url'),
@@ -212,6 +230,8 @@ export class NetatmoState {
     this.events = [];
     this.tokens = [];
     this.webhooks.clear();
+    this.webhookBans.clear();
+    this.webhookFailures.clear();
     this.deliveries = [];
     this.personsAway.clear();
     this.pictures.clear();
@@ -358,10 +378,14 @@ export class NetatmoState {
     const id = objectId();
     const key = hex(32);
     this.pictures.set(id, key);
+    // snapshot_url is a plain public link on Netatmo's image store, fetched with no token
+    // (vendor-facts 3.8 lists it on every push); snapshot_id and snapshot_key go through
+    // getcamerapicture, which wants the access token like every API call (seed netatmo-api.md
+    // "GET /getcamerapicture").
     return {
       id,
       key,
-      url: `${this.config.baseUrl()}/api/getcamerapicture?image_id=${id}&key=${key}`,
+      url: `${this.config.baseUrl()}/netatmocameraimage/production/${id}${key}.jpg`,
     };
   }
 
@@ -402,7 +426,37 @@ export class NetatmoState {
   recordDelivery(d: Omit<WebhookDelivery, 'id' | 'time'>): WebhookDelivery {
     const entry = { id: this.deliveryId++, time: new Date().toISOString(), ...d };
     this.deliveries.push(entry);
+    this.countDelivery(d.url, d.status === 200);
     return entry;
+  }
+
+  /** True while the app's webhook is banned; a lapsed ban is forgotten. */
+  webhookBanned(clientId: string): boolean {
+    const until = this.webhookBans.get(clientId);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.webhookBans.delete(clientId);
+    return false;
+  }
+
+  /**
+   * Netatmo counts failed pushes (no 200, or no answer within 10 s) per webhook; the fifth in
+   * a row bans it: the registration is gone and nothing says so (section 3.8, sources above).
+   */
+  private countDelivery(url: string, ok: boolean): void {
+    const owners = [...this.webhooks].filter(([, u]) => u === url).map(([id]) => id);
+    if (owners.length === 0) return;
+    const failures = ok ? 0 : (this.webhookFailures.get(url) ?? 0) + 1;
+    this.webhookFailures.set(url, failures);
+    if (failures < WEBHOOK_BAN_AFTER) return;
+    for (const id of owners) this.banWebhook(id, WEBHOOK_BAN_MS);
+  }
+
+  banWebhook(clientId: string, ms: number): void {
+    const url = this.webhooks.get(clientId);
+    this.webhooks.delete(clientId);
+    if (url) this.webhookFailures.delete(url);
+    this.webhookBans.set(clientId, Date.now() + ms);
   }
 
   view(): unknown {

@@ -36,6 +36,9 @@ export interface ReolinkSimOptions {
   callbackUrl?: string;
   /** Replaces the seeded devices. */
   devices?: readonly ReolinkDeviceSeed[];
+  /** Percent per hour a battery camera drains off the charger (default 1) and charges on it (30). */
+  batteryDrainPerHour?: number;
+  batteryChargePerHour?: number;
 }
 
 export interface ReolinkSim {
@@ -73,6 +76,8 @@ export function createReolinkSim(options: ReolinkSimOptions = {}): {
     seed: options.devices ?? REOLINK_SEED,
     playSessionTtlSec,
     rtspBase: `rtsp://${rtspHost}:${options.rtspPort ?? DEFAULT_RTSP_PORT}`,
+    batteryDrainPerHour: options.batteryDrainPerHour,
+    batteryChargePerHour: options.batteryChargePerHour,
   });
   const server: SimServer = new SimServer({
     name: 'reolink',

@@ -139,7 +139,7 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     const d = device(checkUid(req.params.uid));
     battery(d);
     reach(d);
-    res.json(200, { ...d.battery });
+    res.json(200, { ...state.batteryNow(d) });
   });
 
   server.route('GET', `${DEV}/snap/snapshot.jpg`, async (req, res) => {
@@ -312,14 +312,13 @@ function registerReolinkControl({ state, server }: ReolinkRouteConfig): void {
       if (!Number.isInteger(percent) || (percent as number) < 0 || (percent as number) > 100) {
         throw new SimControlError(400, 'percent must be an integer 0-100');
       }
-      d.battery.percent = percent as number;
     }
     if (chargeStatus !== undefined) {
       if (!(CHARGE_STATUSES as readonly unknown[]).includes(chargeStatus)) {
         throw new SimControlError(400, `chargeStatus must be one of ${CHARGE_STATUSES.join(', ')}`);
       }
-      d.battery.chargeStatus = chargeStatus as ChargeStatus;
     }
+    state.setBattery(d, percent as number | undefined, chargeStatus as ChargeStatus | undefined);
     res.json(200, state.viewOf(d));
   });
 

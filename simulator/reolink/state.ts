@@ -51,6 +51,8 @@ export interface DeviceState {
   asleep: boolean;
   pir?: PirConfig;
   battery?: BatteryState;
+  /** The exact charge and when it was last worked out; see ReolinkState.batteryNow. */
+  batteryLevel?: { exact: number; at: number };
   ptz: PtzState | null;
   snapInFlight: boolean;
   snapshots: number;
@@ -121,6 +123,9 @@ export interface ReolinkStateConfig {
   /** e.g. rtsp://127.0.0.1:61008 */
   rtspBase: string;
   now?: () => number;
+  /** Percent per hour a battery camera loses off the charger, and gains on it. */
+  batteryDrainPerHour?: number;
+  batteryChargePerHour?: number;
 }
 
 const clamp = (v: number, [lo, hi]: readonly [number, number]): number =>
@@ -157,6 +162,7 @@ export class ReolinkState {
         asleep: false,
         pir: seed.pir ? { ...seed.pir } : undefined,
         battery: seed.battery ? { ...seed.battery } : undefined,
+        batteryLevel: seed.battery ? { exact: seed.battery.percent, at: now.getTime() } : undefined,
         ptz: seed.ptz
           ? {
               direction: 'none',
@@ -185,6 +191,39 @@ export class ReolinkState {
       if (device.ptz) this.rotate(device, 'none', 0);
     }
     return true;
+  }
+
+  /**
+   * The battery as the camera reports it now (vendor-facts 4.3: percent 0-100, chargeStatus
+   * none|charging|completed): it drains off the charger and fills on it, and a full battery
+   * on the charger reports "completed". Integrated lazily, like the PTZ position.
+   */
+  batteryNow(device: DeviceState): BatteryState | undefined {
+    const b = device.battery;
+    const level = device.batteryLevel;
+    if (!b || !level) return b;
+    const hours = (this.now() - level.at) / 3_600_000;
+    const drain = this.config.batteryDrainPerHour ?? 1;
+    const charge = this.config.batteryChargePerHour ?? 30;
+    let exact = level.exact;
+    if (b.chargeStatus === 'none') exact = Math.max(0, exact - hours * drain);
+    else exact = Math.min(100, exact + hours * charge);
+    level.exact = exact;
+    level.at = this.now();
+    b.percent = Math.round(exact);
+    if (b.chargeStatus === 'charging' && b.percent >= 100) b.chargeStatus = 'completed';
+    return b;
+  }
+
+  /** The control API's battery: sets the level and restarts the drain or charge from there. */
+  setBattery(device: DeviceState, percent?: number, chargeStatus?: BatteryState['chargeStatus']) {
+    const b = this.batteryNow(device);
+    if (!b || !device.batteryLevel) return;
+    if (percent !== undefined) {
+      b.percent = percent;
+      device.batteryLevel.exact = percent;
+    }
+    if (chargeStatus !== undefined) b.chargeStatus = chargeStatus;
   }
 
   /** Current position, integrating any movement in progress. */
@@ -338,7 +377,8 @@ export class ReolinkState {
       sessions: this.listSessions(s.uid),
     };
     if (d.pir) view.pir = { ...d.pir };
-    if (d.battery) view.battery = { ...d.battery };
+    const battery = this.batteryNow(d);
+    if (battery) view.battery = { ...battery };
     return view;
   }
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ARLO_IDS, ARLO_USER, startArloSim, type ArloSim } from '../../simulator/arlo';
+import {
+  ARLO_IDS,
+  ARLO_SEED,
+  ARLO_USER,
+  startArloSim,
+  type ArloDeviceSeed,
+  type ArloSim,
+} from '../../simulator/arlo';
 import {
   collect,
   delay,
@@ -16,6 +23,7 @@ import {
   watchStatus,
   type FlowNode,
 } from '../helpers/nodered';
+import { accountLog } from '../helpers/log';
 
 const CREDS = { acc: { email: ARLO_USER.email, password: ARLO_USER.password } };
 
@@ -59,6 +67,27 @@ function freshStateDir(): void {
 const U = ARLO_IDS;
 type Payload = Record<string, unknown>;
 
+/** An Arlo Go: a hub-less camera that still takes its modes by notify (v1, vendor facts 2.5). */
+const GO_ID = '4G11077GO0001';
+const GO: ArloDeviceSeed = {
+  deviceId: GO_ID,
+  deviceName: 'Boat',
+  deviceType: 'camera',
+  modelId: 'VML4030',
+  parentId: GO_ID,
+  xCloudId: 'XC-3GO-0001',
+  hwVersion: 'VML4030r3',
+};
+
+/** Every line the runtime logged, at any level. */
+function arloLog(): { level: number; msg: string }[] {
+  return helper
+    .log()
+    .args.map((a: unknown[]) => a[0] as { level: number; msg: unknown })
+    .map((e) => ({ level: e.level, msg: String(e.msg) }));
+}
+const WARN = () => (helper.log() as unknown as { WARN: number }).WARN;
+
 async function authStep(input: Record<string, string>): Promise<{ status: number; body: Payload }> {
   const res = await helper.request().post('/camhub/accounts/acc/auth').send(input);
   return { status: res.status, body: res.body as Payload };
@@ -72,7 +101,11 @@ describe('Arlo in a Node-RED runtime', function () {
   let sim: ArloSim;
 
   before(async () => {
-    sim = await startArloSim({ subscriptionTtlMs: 1000, snapDelayMs: 30 });
+    sim = await startArloSim({
+      subscriptionTtlMs: 1000,
+      snapDelayMs: 30,
+      devices: [...ARLO_SEED, GO],
+    });
   });
   after(async () => {
     await sim.close();
@@ -95,10 +128,8 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.deepEqual(msg.camera, { id: U.frontDoor, name: 'Front door', vendor: 'arlo' });
       const login = sim.requests({ path: '/api/auth', method: 'POST' });
       assert.equal(login.length, 1);
-      assert.equal(
-        (login[0].body as { password: string }).password,
-        Buffer.from(ARLO_USER.password).toString('base64'),
-      );
+      // The simulator refuses a password that is not base64-encoded; its log masks it.
+      assert.equal((login[0].body as { password: string }).password, '[redacted]');
       const s3 = sim.requests({ path: '/_s3/snapshots/' });
       assert.equal(s3.length, 1);
       assert.equal(s3[0].authScheme, undefined);
@@ -243,17 +274,39 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.equal(sim.state.v2Active.get(U.base), 'mode1');
     });
 
-    it('uses v1 notify modes for a camera without a hub', async () => {
+    it('arms a hub-less Essential (VMC2030) through the v2 automation API', async () => {
       await load(flow(sim, 'camhub-arm', { camera: U.garage }), CREDS);
       let out = nextMessage('h1');
       send('arm');
       assert.deepEqual((await out).payload, { armed: true, mode: 'armed' });
-      assert.equal(sim.state.v1Active.get(U.garage), 'mode1');
+      assert.equal(sim.state.v2Active.get(U.garage), 'mode1');
       out = nextMessage('h1');
       send('status');
       assert.deepEqual((await out).payload, { armed: true, mode: 'armed' });
+      const posts = sim.requests({
+        path: '/hmsweb/users/devices/automation/active',
+        method: 'POST',
+      });
+      assert.equal(posts.length, 1);
       const notes = sim.requests({ path: `/hmsweb/users/devices/notify/${U.garage}` });
+      assert.ok(!notes.some((r) => (r.body as { resource?: string }).resource === 'modes'));
+    });
+
+    it('uses v1 notify modes only for the models that need them (an Arlo Go)', async () => {
+      await load(flow(sim, 'camhub-arm', { camera: GO_ID }), CREDS);
+      let out = nextMessage('h1');
+      send('arm');
+      assert.deepEqual((await out).payload, { armed: true, mode: 'armed' });
+      assert.equal(sim.state.v1Active.get(GO_ID), 'mode1');
+      out = nextMessage('h1');
+      send('status');
+      assert.deepEqual((await out).payload, { armed: true, mode: 'armed' });
+      const notes = sim.requests({ path: `/hmsweb/users/devices/notify/${GO_ID}` });
       assert.ok(notes.some((r) => (r.body as { resource?: string }).resource === 'modes'));
+      assert.equal(
+        sim.requests({ path: '/hmsweb/users/devices/automation/active', method: 'POST' }).length,
+        0,
+      );
     });
 
     it('uses v3 location modes with the revision, and recovers from a stale one', async () => {
@@ -273,6 +326,32 @@ describe('Arlo in a Node-RED runtime', function () {
       assert.equal(puts.length, 2);
       assert.notEqual(puts[0].query.revision, puts[1].query.revision);
       assert.equal(sim.state.v3.mode, 'standby');
+      // The PUT reply with the next revision confirmed it: the stream carried nothing about it.
+      assert.ok(!sim.bus.log.some((p) => p.topic.endsWith('/automation/activeMode')));
+      const modes = await helper
+        .request()
+        .get('/camhub/accounts/acc/modes')
+        .query({ camera: U.frontDoor });
+      assert.deepEqual(modes.body.data, ['standby', 'armHome', 'armAway']);
+    });
+
+    it('falls back to the fixed v3 modes when the mode list has an unknown shape, saying so once', async () => {
+      sim.setAccount({ multiLocation: true });
+      sim.state.v3ModeShape = 'unknown';
+      await load(flow(sim, 'camhub-arm', { camera: U.backYard }), CREDS);
+      for (const [payload, expected] of [
+        ['armHome', { armed: true, mode: 'armHome' }],
+        ['disarm', { armed: false, mode: 'standby' }],
+        ['arm', { armed: true, mode: 'armAway' }],
+      ] as const) {
+        const out = nextMessage('h1');
+        send(payload);
+        assert.deepEqual((await out).payload, expected, payload);
+      }
+      assert.equal(sim.state.v3.mode, 'armAway');
+      const said = arloLog().filter((l) => /mode list camhub does not understand/.test(l.msg));
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.equal(said[0].level, WARN());
     });
   });
 
@@ -285,6 +364,8 @@ describe('Arlo in a Node-RED runtime', function () {
         account: 'acc',
         camera: '',
         types: [],
+        // The hub-less Garage camera is in its disarmed mode (mode0).
+        includeDisarmed: true,
         wires: [[`h${i}`]],
       })),
       ...Array.from({ length: n }, (_, i) => ({ id: `h${i}`, type: 'helper' })),
@@ -423,6 +504,117 @@ describe('Arlo in a Node-RED runtime', function () {
     });
   });
 
+  describe('base station subscriptions (answered about once a minute, or never)', () => {
+    const eventFlow = (): FlowNode[] => [
+      account(sim),
+      {
+        id: 'ev',
+        type: 'camhub-event',
+        account: 'acc',
+        camera: '',
+        types: [],
+        // The hub-less Garage camera is in its disarmed mode (mode0).
+        includeDisarmed: true,
+        wires: [['he']],
+      },
+      { id: 'he', type: 'helper' },
+    ];
+    const streamUp = () =>
+      until('the stream', () => sim.bus.connections.mqtt + sim.bus.connections.sse === 1);
+    const subscribes = () =>
+      sim
+        .requests({ path: '/hmsweb/users/devices/notify/', method: 'POST' })
+        .filter((r) => /^subscriptions\//.test(String((r.body as Payload)?.resource ?? '')));
+    /** Cuts the stream and waits until it is back and has registered the bases again. */
+    async function reconnect(): Promise<void> {
+      const before = subscribes().length;
+      sim.dropStream();
+      await until(
+        'the stream to drop',
+        () => sim.bus.connections.mqtt + sim.bus.connections.sse === 0,
+      );
+      await streamUp();
+      await until('the bases registered again', () => subscribes().length > before);
+    }
+
+    for (const transport of ['mqtt', 'sse'] as const) {
+      it(`takes a snapshot right after a ${transport} reconnect, not waiting for the base's answer`, async () => {
+        sim.setAccount({ transport });
+        await load(
+          [...flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), ...eventFlow().slice(1)],
+          CREDS,
+        );
+        let out = nextMessage('h1');
+        send(1);
+        await out;
+        // The base answered the first registration; the next answer is a minute away.
+        await reconnect();
+        out = nextMessage('h1');
+        send(2);
+        assert.ok(Buffer.isBuffer((await out).payload));
+      });
+
+      it(`keeps renewing a base that never answers: events go on after a ${transport} reconnect`, async () => {
+        sim.setAccount({ transport });
+        sim.setSubscriptionAnswers('never');
+        await load(eventFlow(), CREDS);
+        await streamUp();
+        await until('the base registered', () => sim.state.publishing(U.base));
+        await reconnect();
+        const renewals = subscribes().length;
+        // Well past the 1.5 s a command waits and the 1 s a registration lives: only renewals
+        // of every base, answered or not, keep it.
+        await until('eight more heartbeats', () => subscribes().length >= renewals + 24);
+        await delay(1200);
+        const got = collect('he');
+        assert.equal(sim.trigger(U.frontDoor, 'motion').delivered, true);
+        assert.equal(sim.trigger(U.garage, 'motion').delivered, true);
+        await until('both events', () => got.msgs.length === 2);
+        got.stop();
+      });
+    }
+
+    it('logs a base silent for several heartbeats once and shows it in the account status', async () => {
+      sim.setSubscriptionAnswers({ everyMs: 0 });
+      sim.setSubscriptionAnswers('never', U.base);
+      await load(eventFlow(), CREDS);
+      const status = watchStatus('ev');
+      await streamUp();
+      const state = async () =>
+        (await helper.request().get('/camhub/accounts/acc/state')).body.data as Payload;
+      let quiet: unknown;
+      await until('the quiet base in the account state', () => {
+        void state().then((d) => (quiet = d.quiet));
+        return Array.isArray(quiet) && quiet.length > 0;
+      });
+      assert.deepEqual(quiet, ['Home base']);
+      assert.equal((await state()).state, 'connected');
+      assert.ok(
+        status.some((s) => s.fill === 'yellow' && s.text === 'status.quiet'),
+        JSON.stringify(status),
+      );
+      // More heartbeats pass: still one line in the log.
+      const n = subscribes().length;
+      await until('more heartbeats', () => subscribes().length >= n + 6);
+      const said = arloLog().filter((l) => /"Home base" has sent nothing/.test(l.msg));
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.equal(said[0].level, WARN());
+      // Events of its cameras still arrive while it is registered, and clear the warning.
+      const out = nextMessage('he');
+      assert.equal(sim.trigger(U.frontDoor, 'motion').delivered, true);
+      await out;
+      await until('the warning cleared', () => {
+        void state().then((d) => (quiet = d.quiet));
+        return quiet === undefined;
+      });
+      const lastYellow = status.map((x) => x.fill).lastIndexOf('yellow');
+      assert.ok(
+        status.slice(lastYellow + 1).some((x) => x.text === 'status.listening'),
+        JSON.stringify(status),
+      );
+    });
+  });
+
   describe('login', () => {
     async function twoFactor(factor: string, finish: () => Promise<Payload>): Promise<void> {
       sim.setAccount({ mfa: true });
@@ -431,8 +623,9 @@ describe('Arlo in a Node-RED runtime', function () {
       const caught = nextCaught('c1');
       send(1);
       const err = await caught;
-      assert.equal(err.code, 'AUTH_FAILED');
+      assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /two-step verification/);
+      assert.equal(accountLog('camhub-arlo', /two-step verification code/).length, 1);
       assert.ok(
         status.some((s) => s.text === 'status.waiting2fa'),
         JSON.stringify(status),
@@ -481,6 +674,31 @@ describe('Arlo in a Node-RED runtime', function () {
         assert.equal(sim.approvePush(), 1);
         return (await authStep({ poll: '1' })).body;
       });
+    });
+
+    it('signs in again as the trusted browser, no new code, when SSE says the token expired', async () => {
+      sim.setAccount({ transport: 'sse' });
+      await twoFactor(
+        'FA-EMAIL-01',
+        async () => (await authStep({ code: sim.lastOtp('EMAIL')! })).body,
+      );
+      await until('the stream', () => sim.bus.connections.sse === 1);
+      sim.clearRequests();
+      sim.expireTokens();
+      // An open event stream has no status in the log yet: it is still answering.
+      await until(
+        'the stream back',
+        () =>
+          sim.bus.connections.sse === 1 &&
+          sim.requests({ path: '/hmsweb/client/subscribe' }).some((r) => r.status === null),
+      );
+      assert.equal(sim.requests({ path: '/api/auth', method: 'POST' }).length, 1);
+      assert.equal(sim.requests({ path: '/api/startAuth' }).length, 1);
+      assert.equal(sim.requests({ path: '/api/getFactors' }).length, 0);
+      assert.equal(sim.requests({ path: '/api/finishAuth' }).length, 0);
+      const out = nextMessage('h1');
+      send(4);
+      assert.ok(Buffer.isBuffer((await out).payload));
     });
 
     it('logs in again as a trusted browser after a restart, with no new code', async () => {
@@ -539,8 +757,149 @@ describe('Arlo in a Node-RED runtime', function () {
       send(1);
       const err = await caught;
       assert.equal(err.code, 'AUTH_FAILED');
-      assert.match(err.message, /Check the username and password/);
+      assert.match(err.message, /Check the email and password/);
       assert.doesNotMatch(JSON.stringify(err), /wrong-password-9/);
+      const lines = accountLog('camhub-arlo', /refused the login/);
+      assert.equal(lines.length, 1);
+      assert.doesNotMatch(lines[0], /wrong-password-9/);
+    });
+
+    it("never calls the edge's 403 or 429 at login a credentials problem", async () => {
+      await load(flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), CREDS);
+      sim.auth.addFault({ path: '/api/auth', method: 'POST', status: 403 });
+      let caught = nextCaught('c1');
+      send(1);
+      let err = await caught;
+      assert.equal(err.code, 'CLOUD_ERROR');
+      assert.match(err.message, /Cloudflare.*HTTP 403.*email and password were not checked/);
+      assert.doesNotMatch(err.message, /rejected the credentials/);
+      sim.auth.addFault({ path: '/api/auth', method: 'POST', status: 429, count: 2 });
+      caught = nextCaught('c1');
+      send(2);
+      err = await caught;
+      assert.equal(err.code, 'RATE_LIMITED');
+      assert.match(err.message, /Cloudflare.*HTTP 429.*Wait a few minutes/);
+      // A 429 at login holds further logins off for the account (the login gate), rather than
+      // storming the edge again with the next msg.
+      const logins = sim.requests({ path: '/api/auth' }).length;
+      caught = nextCaught('c1');
+      send(3);
+      err = await caught;
+      assert.equal(err.code, 'RATE_LIMITED');
+      assert.equal(sim.requests({ path: '/api/auth' }).length, logins);
+    });
+
+    it('sends the web app headers and a browser User-Agent on ocapi and myapi calls', async () => {
+      // The simulated edge refuses anything else with a 403 text (vendor facts 2.2, 2.10).
+      await load(flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), CREDS);
+      const out = nextMessage('h1');
+      send(1);
+      await out;
+      const refused = sim.requests().filter((r) => r.status === 403);
+      assert.deepEqual(refused, []);
+      assert.ok(sim.requests({ path: '/api/auth' }).length > 0);
+      assert.ok(sim.requests({ path: '/hmsweb/' }).length > 0);
+    });
+
+    it('does not log in again when the edge answers the SSE subscribe with 403', async () => {
+      sim.setAccount({ transport: 'sse' });
+      await load(
+        [
+          account(sim),
+          {
+            id: 'ev',
+            type: 'camhub-event',
+            account: 'acc',
+            camera: '',
+            types: [],
+            wires: [['he']],
+          },
+          { id: 'he', type: 'helper' },
+        ],
+        CREDS,
+      );
+      await until('the stream', () => sim.bus.connections.sse === 1);
+      sim.addFault({ path: '/hmsweb/client/subscribe', status: 403 });
+      sim.dropStream();
+      await until('the refused subscribe', () =>
+        sim.requests({ path: '/hmsweb/client/subscribe' }).some((r) => r.status === 403),
+      );
+      await until('the stream back', () => sim.bus.connections.sse === 1);
+      assert.equal(sim.requests({ path: '/api/auth', method: 'POST' }).length, 1);
+    });
+
+    it('logs in again and resubscribes when SSE says the token expired (2015)', async () => {
+      sim.setAccount({ transport: 'sse' });
+      await load(
+        [
+          account(sim),
+          {
+            id: 'ev',
+            type: 'camhub-event',
+            account: 'acc',
+            camera: '',
+            types: [],
+            wires: [['he']],
+          },
+          { id: 'he', type: 'helper' },
+        ],
+        CREDS,
+      );
+      await until(
+        'the stream',
+        () => sim.bus.connections.sse === 1 && sim.state.publishing(U.base),
+      );
+      sim.expireTokens();
+      await until(
+        'a new login',
+        () => sim.requests({ path: '/api/auth', method: 'POST' }).length === 2,
+      );
+      await until('the stream back', () => sim.bus.connections.sse === 1);
+      const out = nextMessage('he');
+      await until('the base registered again', () => sim.trigger(U.frontDoor, 'motion').delivered);
+      await out;
+      assert.ok(!arloLog().some((l) => /SSE stream ended/.test(l.msg)));
+    });
+
+    it('fails a msg whose re-login has its session read refused, never hanging, then works', async () => {
+      await load(flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), CREDS);
+      let out = nextMessage('h1');
+      send(1);
+      await out;
+      sim.expireTokens();
+      // The session read made inside the re-login is refused as if the new token were bad.
+      sim.addFault({
+        path: '/hmsweb/users/session/v3',
+        status: 401,
+        body: { success: false, data: { error: '2015', message: 'Session expired' } },
+        count: 1000,
+      });
+      const caught = nextCaught('c1', 20_000);
+      send(2);
+      const err = await caught;
+      assert.equal(err.code, 'AUTH_FAILED');
+      assert.match(err.message, /refused the session it had just opened/);
+      sim.server.clearFaults();
+      out = nextMessage('h1');
+      send(3);
+      assert.ok(Buffer.isBuffer((await out).payload));
+    });
+
+    it('keeps the presigned URL signature out of the log at every level', async () => {
+      await load(flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), CREDS);
+      const out = nextMessage('h1');
+      send(1);
+      await out;
+      const s3 = sim.requests({ path: '/_s3/snapshots/' });
+      assert.equal(s3.length, 1);
+      const signature = s3[0].query['X-Amz-Signature'];
+      assert.ok(signature && signature.length > 8);
+      const lines = arloLog();
+      assert.ok(
+        lines.some((l) => l.msg.includes('/_s3/snapshots/')),
+        'the download is logged',
+      );
+      assert.ok(!lines.some((l) => l.msg.includes(signature)));
     });
 
     it("turns the edge's 403 text into CLOUD_ERROR and retries a 429 once", async () => {
@@ -614,7 +973,7 @@ describe('Arlo flagship example', function () {
     await unload();
   });
 
-  it('runs unchanged on the simulated account: motion while armed -> snapshot', async () => {
+  it("runs unchanged on the simulated account: motion while armed -> the event's picture", async () => {
     const file = path.join(
       __dirname,
       '../../examples/04 - Arlo motion while armed, snapshot, notify.json',
@@ -625,7 +984,7 @@ describe('Arlo flagship example', function () {
       .map((n) =>
         n.type === 'camhub-arlo'
           ? { ...n, baseUrl: sim.url, authUrl: sim.authUrl }
-          : n.type === 'camhub-snapshot'
+          : n.name === "the event's picture"
             ? { ...n, wires: [['h1']] }
             : n,
       );

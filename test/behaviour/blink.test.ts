@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { storeFileName } from '../../nodes/common/store';
 import {
   BLINK_IDS,
   DEFAULT_BLINK_EMAIL,
@@ -24,6 +25,7 @@ import {
   type FlowNode,
   type StatusCall,
 } from '../helpers/nodered';
+import { accountLog } from '../helpers/log';
 
 const ID = BLINK_IDS;
 /** Short intervals so the suite stays fast; the floors are lowered by env for tests only. */
@@ -149,8 +151,9 @@ describe('Blink in a Node-RED runtime', function () {
       await until(() => sim.outbox().length === 1);
       await until(() => hasStatus(status, 'waiting2fa'));
       const err = await fails('n1', { payload: 'status' });
-      assert.equal(err.code, 'NOT_CONFIGURED');
+      assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /2FA code/);
+      assert.equal(accountLog('camhub-blink', /two-step verification code/).length, 1);
       const signins = sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length;
 
       let step = await admin({});
@@ -197,6 +200,9 @@ describe('Blink in a Node-RED runtime', function () {
       err = await fails('n1', { payload: 'status' });
       assert.equal(err.code, 'AUTH_FAILED');
       assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 1);
+      const lines = accountLog('camhub-blink', /refused the login/);
+      assert.equal(lines.length, 1);
+      assert.doesNotMatch(lines[0], /wrong-password/);
     });
 
     it('answers a 429 on login with RATE_LIMITED and holds off further logins', async () => {
@@ -205,13 +211,52 @@ describe('Blink in a Node-RED runtime', function () {
       const status = watchStatus('n1');
       let err = await fails('n1', { payload: 'status' });
       assert.equal(err.code, 'RATE_LIMITED');
-      // Without Retry-After one retry after a backoff, then no more.
-      assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 2);
+      // A login is never resent at once (vendor-facts 1.9: repeated logins lock accounts).
+      assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 1);
       err = await fails('n1', { payload: 'status' });
       assert.equal(err.code, 'RATE_LIMITED');
       assert.match(err.message, /for another \d+ s/);
-      assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 2);
+      assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 1);
       assert.ok(hasStatus(status, 'rateLimited'), JSON.stringify(status));
+    });
+
+    it('holds off a login refused with 429 across a restart as well', async () => {
+      sim.addFault({ path: '/oauth/v2/signin', method: 'POST', status: 429 });
+      await load(blinkFlow(sim.url, 'camhub-arm', { camera: ID.porch }), CREDS);
+      let err = await fails('n1', { payload: 'status' });
+      assert.equal(err.code, 'RATE_LIMITED');
+      const signins = () => sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length;
+      assert.equal(signins(), 1);
+      // A restart: a new runtime and account node, the same state directory.
+      await unload();
+      await load(blinkFlow(sim.url, 'camhub-arm', { camera: ID.porch }), CREDS);
+      err = await fails('n1', { payload: 'status' });
+      assert.equal(err.code, 'RATE_LIMITED');
+      assert.match(err.message, /for another \d+ s/);
+      assert.equal(signins(), 1, 'no login during the hold-off, restart or not');
+      assert.equal(sim.state.counters.logins, 0);
+    });
+
+    it('does not log in again per msg when even a fresh token is refused', async () => {
+      // Every homescreen read is refused, whatever token it carries.
+      sim.addFault({
+        path: '^/rest-[^/]+/api/v3/accounts/\\d+/homescreen',
+        status: 401,
+        body: { message: 'Unauthorized Access', code: 101 },
+        count: 100,
+      });
+      await load(blinkFlow(sim.url, 'camhub-arm', { camera: ID.porch }), CREDS);
+      const status = watchStatus('n1');
+      for (let i = 0; i < 5; i++) {
+        const err = await fails('n1', { payload: 'status' });
+        assert.equal(err.code, 'AUTH_FAILED', err.message);
+      }
+      assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 1);
+      assert.ok(sim.state.counters.refreshes <= 1, `${sim.state.counters.refreshes} refreshes`);
+      assert.ok(hasStatus(status, 'authFailedUntil'), JSON.stringify(status));
+      // An editor refresh is held back the same way.
+      await helper.request().get('/camhub/accounts/acc/cameras?refresh=1');
+      assert.equal(sim.requests({ path: '/oauth/v2/signin', method: 'POST' }).length, 1);
     });
 
     it('fails fast when the login 429 carries a far Retry-After', async () => {
@@ -225,6 +270,16 @@ describe('Blink in a Node-RED runtime', function () {
   });
 
   describe('tokens', () => {
+    it('keeps the tier of the first token: a refresh does not look it up again', async () => {
+      await load(blinkFlow(sim.url, 'camhub-arm', { camera: ID.porch }), CREDS);
+      await send('n1', { payload: 'status' });
+      assert.equal(sim.state.counters.tierLookups, 1);
+      sim.expireTokens();
+      await send('n1', { payload: 'status' });
+      assert.equal(sim.state.counters.refreshes, 1);
+      assert.equal(sim.state.counters.tierLookups, 1, 'the tier is looked up once (1.1)');
+    });
+
     it('refreshes an expired token once for all nodes, and the old refresh token stops working', async () => {
       const flow = blinkFlow(sim.url, 'camhub-arm', { camera: ID.porch }, [
         { id: 'n2', type: 'camhub-arm', account: 'acc', camera: ID.shed, wires: [['h2']] },
@@ -263,8 +318,8 @@ describe('Blink in a Node-RED runtime', function () {
       await send('n1', { payload: 'status' });
       assert.equal(sim.state.counters.refreshes, 1);
       const files = fs.readdirSync(stateDir).filter((f) => f.endsWith('.json'));
-      assert.deepEqual(files, ['acc.json']);
-      const onDisk = fs.readFileSync(path.join(stateDir, 'acc.json'), 'utf8');
+      assert.deepEqual(files, [storeFileName('acc')]);
+      const onDisk = fs.readFileSync(path.join(stateDir, storeFileName('acc')), 'utf8');
       assert.ok(!onDisk.includes('blk_'), 'tokens are encrypted at rest');
 
       // A new runtime, a new account node: it must read the rotated token from the store.

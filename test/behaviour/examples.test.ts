@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startReolinkSim, REOLINK_UIDS, type ReolinkSim } from '../../simulator/reolink';
 import { demoFlows, readExamples, type FlowNode } from '../../scripts/demo-flows';
@@ -36,6 +38,8 @@ function exampleFlows(simUrl: string): FlowNode[] {
         const { credentials: _credentials, ...rest } = n;
         return rest as FlowNode;
       }
+      // The notification recipes' cooldown, shortened so a test need not wait 10 s.
+      if (n.type === 'delay') return { ...n, nbRateUnits: '1' };
       return n;
     });
 }
@@ -82,6 +86,7 @@ describe('example flows', function () {
     sim.setCallback(`${web.url}/camhub/reolink/camhub-demo-reolink?authcode=${AUTHCODE}`);
     const personFile = nextMessage('c0a1b2c3d4e5f606');
     const flagshipFile = nextMessage('c0a2b2c3d4e5f60a');
+    const notified = nextMessage('c0a2b2c3d4e5f608');
     // The front yard camera is armed in the simulator's seed.
     await sim.trigger(REOLINK_UIDS.ptzOutdoor, { status: 'MD', aiType: 'people' });
     const [a, b] = await Promise.all([personFile, flagshipFile]);
@@ -89,6 +94,11 @@ describe('example flows', function () {
       assert.ok(Buffer.isBuffer(msg.payload));
       assert.equal(msg.filename, `camhub-${REOLINK_UIDS.ptzOutdoor}.jpg`);
     }
+    // The picture's real size: a Buffer is one item to $count, which said "0 KB".
+    const note = String((await notified).notification);
+    const kb = Number(/\((\d+) KB picture\)$/.exec(note)?.[1]);
+    assert.equal(kb, Math.ceil((b.payload as Buffer).length / 1024), note);
+    assert.ok(kb > 0);
   });
 
   it('one per node type: each button gives its output', async () => {
@@ -144,12 +154,42 @@ describe('example flows', function () {
     const shots = (await gallery).payload as { id: string; src: string; type: string }[];
     assert.equal(shots[0].id, REOLINK_UIDS.fixed);
     assert.match(shots[0].src, /^data:image\/jpeg;base64,\/9j\//);
-    const rows = (await table).payload as { camera: string; event: string }[];
+    const rows = (await table).payload as {
+      camera: string;
+      event: string;
+      labels: string;
+      picture: string;
+    }[];
+    assert.equal(rows.length, 1, 'one row per detection');
     assert.equal(rows[0].camera, 'Driveway');
+    assert.equal(rows[0].event, 'vehicle');
+    assert.equal(rows[0].labels, 'motion, vehicle');
+    assert.match(rows[0].picture, /^data:image\/jpeg;base64,\/9j\//);
     // Flipping the switch disarms the camera and the switch follows the confirmed state.
     const follow = nextMessage('c0a9b2c3d4e5f61f');
     getNode('c0a9b2c3d4e5f620').receive({ payload: false });
     assert.equal((await follow).payload, false);
+  });
+
+  it('low battery -> notification, from the watching camera status node', async () => {
+    await load(
+      exampleFlows(sim.url),
+      { 'camhub-demo-reolink': { authcode: AUTHCODE } },
+      CORE_NODES,
+    );
+    const rounds = () =>
+      getNode<{ provider: { statusRounds: { ok: number } } }>('camhub-demo-reolink').provider
+        .statusRounds;
+    while (rounds().ok < 1) await delay(10);
+    const list = nextMessage('c0b1b2c3d4e5f609');
+    const notify = nextMessage('c0b1b2c3d4e5f606');
+    sim.state.setBattery(sim.state.devices.get(REOLINK_UIDS.battery)!, 12);
+    // Any state read of the account (here the "every camera" button) shows the watch the change.
+    getNode('c0b1b2c3d4e5f607').receive({});
+    assert.equal(((await list).payload as unknown[]).length, 4);
+    const msg = await notify;
+    assert.equal(msg.topic, `reolink/${REOLINK_UIDS.battery}/lowBattery`);
+    assert.equal(msg.notification, 'Battery of Back Garden is low: 12 %');
   });
 
   it('stay quiet for motion on a disarmed camera', async () => {
@@ -176,5 +216,70 @@ describe('example flows', function () {
     assert.equal(res.status, 200);
     await delay(500);
     assert.equal(files.length, 0);
+  });
+  it('send the picture to Telegram and to ntfy, tokens from the environment, one per camera', async () => {
+    const got: { path: string; headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+    const stub = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    const env = {
+      TELEGRAM_BOT_TOKEN: '123456:telegram-test-token',
+      TELEGRAM_CHAT_ID: '4242',
+      TELEGRAM_API_URL: base,
+      NTFY_URL: `${base}/my-cameras`,
+      NTFY_TOKEN: 'tk_ntfy_test_token',
+    };
+    Object.assign(process.env, env);
+    try {
+      await load(
+        exampleFlows(sim.url),
+        { 'camhub-demo-reolink': { authcode: AUTHCODE } },
+        CORE_NODES,
+      );
+      web = await serveHttpNode();
+      sim.setCallback(`${web.url}/camhub/reolink/camhub-demo-reolink?authcode=${AUTHCODE}`);
+      const telegramSent = nextMessage('c0b7b2c3d4e5f60a');
+      const ntfySent = nextMessage('c0b8b2c3d4e5f60a');
+      // Two alarms of one camera within the cooldown: the newest one goes, once per recipe.
+      await sim.trigger(REOLINK_UIDS.ptzOutdoor, { status: 'MD', aiType: 'people' });
+      await sim.trigger(REOLINK_UIDS.ptzOutdoor, { status: 'MD', aiType: 'people,vehicle' });
+      const [tg, nt] = await Promise.all([telegramSent, ntfySent]);
+      for (const m of [tg, nt]) {
+        assert.equal(m.statusCode, 200);
+        assert.ok(!JSON.stringify(m).includes(env.TELEGRAM_BOT_TOKEN), 'no token in the msg');
+        assert.ok(!JSON.stringify(m).includes(env.NTFY_TOKEN), 'no token in the msg');
+      }
+      await delay(200);
+      const telegram = got.filter((r) => r.path.startsWith('/bot'));
+      const ntfy = got.filter((r) => r.path === '/my-cameras');
+      assert.equal(telegram.length, 1, 'one per camera within the cooldown');
+      assert.equal(ntfy.length, 1);
+      assert.equal(telegram[0].path, `/bot${env.TELEGRAM_BOT_TOKEN}/sendPhoto`);
+      assert.match(String(telegram[0].headers['content-type']), /^multipart\/form-data; boundary=/);
+      const form = telegram[0].body.toString('latin1');
+      assert.match(form, /name="chat_id"\r\n\r\n4242/);
+      assert.match(form, /name="caption"\r\n\r\nmotion, person, vehicle at Front Yard/);
+      assert.match(form, /name="photo"; filename="[A-Z0-9]+\.jpg"\r\nContent-Type: image\/jpeg/);
+      assert.ok(form.includes('\xff\xd8\xff'), 'the JPEG is attached');
+      assert.equal(ntfy[0].headers.authorization, `Bearer ${env.NTFY_TOKEN}`);
+      assert.equal(ntfy[0].headers.title, 'person at Front Yard');
+      assert.equal(ntfy[0].headers.filename, `${REOLINK_UIDS.ptzOutdoor}.jpg`);
+      assert.equal(ntfy[0].body[0], 0xff);
+      assert.equal(ntfy[0].body[1], 0xd8);
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+      await new Promise<void>((r) => {
+        stub.closeAllConnections();
+        stub.close(() => r());
+      });
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
   load,
   nextCaught,
   nextMessage,
+  redeploy,
   serveHttpAdmin,
   serveHttpNode,
   unload,
@@ -144,7 +145,7 @@ describe('Netatmo in a Node-RED runtime', function () {
     it('runs the authorization-code flow from the editor and keeps the tokens encrypted outside the flow', async () => {
       await start(single('camhub-arm', { camera: I.welcome }));
       let err = await fail('status');
-      assert.equal(err.code, 'NOT_CONFIGURED');
+      assert.equal(err.code, 'AUTH_REQUIRED');
       assert.match(err.message, /Connect to Netatmo/);
       await connect(admin as Server, sim);
       assert.equal(grants(sim, 'authorization_code').length, 1);
@@ -714,6 +715,192 @@ describe('Netatmo in a Node-RED runtime', function () {
         assert.doesNotMatch(text, new RegExp(t.refreshToken.split('|')[1]));
       }
       assert.doesNotMatch(text, new RegExp(sim.clientSecret));
+    });
+  });
+
+  describe('the webhook over time', () => {
+    const eventFlow = (acc: Record<string, unknown> = {}) => [
+      account(acc),
+      { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['h1']] },
+      { id: 'h1', type: 'helper' },
+    ];
+    const polls = () =>
+      sim.requests({ path: '/api/getevents' }).filter((r) => r.status === 200).length;
+    const registrations = () => sim.requests({ path: '/api/addwebhook' }).length;
+    const activations = () =>
+      sim.deliveries().filter((d) => d.body.includes('webhook_activation') && d.status === 200)
+        .length;
+    const delivery = async () => {
+      const res = await fetch(`${admin!.url}/camhub/accounts/acc/state`);
+      return ((await res.json()) as { data: { delivery?: string } }).data.delivery;
+    };
+    async function untilDelivery(want: string): Promise<void> {
+      const end = Date.now() + 10_000;
+      while ((await delivery()) !== want) {
+        if (Date.now() > end) throw new Error(`the account never showed events by ${want}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    /** Serves Node-RED's node app first, so the public webhook URL is known before deploying. */
+    async function publicUrl(): Promise<string> {
+      await load(eventFlow(), creds());
+      web = await serveHttpNode();
+      await unload();
+      return `${web.url}/camhub/netatmo/acc`;
+    }
+    const simControl = (method: string, p: string, body?: unknown) =>
+      fetch(`${sim.url}${p}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+
+    it('registers the webhook when the URL is added to a connected account and on every restart', async () => {
+      const hook = await publicUrl();
+      await startConnected(eventFlow());
+      await until('the first poll', () => polls() > 0);
+      assert.equal(await delivery(), 'polling');
+      assert.equal(registrations(), 0);
+      // The URL is added to the connected account and deployed: no new Connect.
+      await redeploy(eventFlow({ webhookUrl: hook }), creds());
+      await until('the registration', () => registrations() === 1);
+      await until('the activation', () => activations() === 1);
+      await untilDelivery('webhook');
+      // A restart with the saved login registers again (section 3.8: only the activation
+      // call says a webhook works, and this runtime has not seen one yet).
+      await admin!.close();
+      admin = undefined;
+      await unload();
+      await load(eventFlow({ webhookUrl: hook }), creds());
+      admin = await serveHttpAdmin();
+      await until('the registration after the restart', () => registrations() === 2);
+      await until('the activation after the restart', () => activations() === 2);
+      await untilDelivery('webhook');
+      assert.equal(grants(sim, 'authorization_code').length, 1);
+      const out = nextMessage('h1');
+      const r = await sim.trigger(I.welcome, { type: 'movement' });
+      assert.equal(r.deliveries[0].status, 200);
+      assert.equal((await out).topic, `netatmo/${I.welcome}/motion`);
+    });
+
+    it('polls slowly beside the webhook, notices a dropped or banned webhook, registers again and emits each event once', async () => {
+      const hook = await publicUrl();
+      await startConnected(eventFlow({ webhookUrl: hook, safetyPoll: 0.3 }));
+      await until('the activation', () => activations() === 1);
+      await untilDelivery('webhook');
+      // The safety poll goes on while the webhook is active.
+      const p0 = polls();
+      await until('a safety poll', () => polls() > p0);
+      const got = collect('h1');
+      // Netatmo drops the registration without a word (section 3.8).
+      assert.equal((await simControl('POST', '/_sim/webhooks/deactivate')).status, 200);
+      const regs = registrations();
+      const r1 = await sim.trigger(I.welcome, { type: 'movement' });
+      assert.equal(r1.deliveries.length, 0);
+      await until('the event by the safety poll', () => got.msgs.length === 1);
+      await until('a new registration', () => registrations() > regs);
+      await until('the new activation', () => activations() === 2);
+      await untilDelivery('webhook');
+      const r2 = await sim.trigger(I.welcome, { type: 'person', known: true });
+      assert.equal(r2.deliveries[0].status, 200);
+      await until('the pushed event', () => got.msgs.length === 2);
+      // A ban: addwebhook is answered, no activation comes, events arrive by polling.
+      assert.equal((await simControl('POST', '/_sim/webhooks/ban', {})).status, 200);
+      const r3 = await sim.trigger(I.welcome, { type: 'movement' });
+      assert.equal(r3.deliveries.length, 0);
+      await until('the event by polling', () => got.msgs.length === 3);
+      await untilDelivery('polling');
+      const banned = registrations();
+      await until('a registration during the ban', () => registrations() > banned);
+      assert.equal(activations(), 2);
+      // The ban is lifted: the next registration is activated.
+      assert.equal((await simControl('DELETE', '/_sim/webhooks/ban')).status, 200);
+      await until('the activation after the ban', () => activations() === 3);
+      await untilDelivery('webhook');
+      // Several more polls have listed all three events: still three msgs.
+      const n = polls();
+      await until('three more polls', () => polls() >= n + 3);
+      got.stop();
+      assert.deepEqual(
+        got.msgs.map((m) => (m.payload as { eventId: string }).eventId),
+        [r1.event!.id, r2.event!.id, r3.event!.id],
+      );
+      const warnings = helper
+        .log()
+        .args.map((a: unknown[]) => a[0] as { msg: unknown })
+        .map((e) => String(e.msg));
+      assert.ok(
+        warnings.some((w) => /webhook went quiet/.test(w)),
+        warnings.join('\n'),
+      );
+    });
+
+    it('keeps the pause after code 26 across a redeploy and a restart', async () => {
+      const flow = single('camhub-arm', { camera: I.welcome });
+      await startConnected(flow);
+      await send('status');
+      sim.addFault({ path: '/api/homestatus', status: 429 });
+      assert.equal((await fail('status')).code, 'RATE_LIMITED');
+      await redeploy(flow, creds());
+      sim.clearRequests();
+      let err = await fail('status');
+      assert.equal(err.code, 'RATE_LIMITED');
+      assert.equal(sim.requests({ path: '/api/' }).length, 0);
+      await admin!.close();
+      admin = undefined;
+      await unload();
+      await load(flow, creds());
+      err = await fail('status');
+      assert.equal(err.code, 'RATE_LIMITED');
+      assert.equal(sim.requests({ path: '/api/' }).length, 0);
+    });
+
+    it('does not emit a captured signed push again after a restart', async () => {
+      const hook = await publicUrl();
+      const flow = eventFlow({ webhookUrl: hook });
+      await startConnected(flow);
+      await until('the activation', () => activations() === 1);
+      const first = nextMessage('h1');
+      const r = await sim.trigger(I.welcome, { type: 'person', known: true });
+      assert.equal((await first).topic, `netatmo/${I.welcome}/person`);
+      const captured = r.deliveries[0];
+      await admin!.close();
+      admin = undefined;
+      await unload();
+      await load(flow, creds());
+      const got = collect('h1');
+      const replay = await fetch(hook, {
+        method: 'POST',
+        headers: captured.headers,
+        body: captured.body,
+      });
+      // Netatmo's rule: answer 200 at once, whatever becomes of the push.
+      assert.equal(replay.status, 200);
+      const r2 = await sim.trigger(I.welcome, { type: 'movement' });
+      assert.equal(r2.deliveries[0].status, 200);
+      await until('the fresh event', () =>
+        got.msgs.some((m) => (m.payload as { eventId: string }).eventId === r2.event!.id),
+      );
+      got.stop();
+      assert.deepEqual(
+        got.msgs.map((m) => (m.payload as { eventId: string }).eventId),
+        [r2.event!.id],
+      );
+    });
+
+    it('says AUTH_REQUIRED before Netatmo is connected, and logs it once', async () => {
+      await start(single('camhub-arm', { camera: I.welcome }));
+      for (let i = 0; i < 2; i++) {
+        const err = await fail('status');
+        assert.equal(err.code, 'AUTH_REQUIRED');
+        assert.match(err.message, /Sign in from the account node/);
+      }
+      const lines = helper
+        .log()
+        .args.map((a: unknown[]) => a[0] as { type?: string; msg: unknown })
+        // The account says it; each failed msg is logged by its own node as usual.
+        .filter((e) => e.type === 'camhub-netatmo' && /not connected yet/.test(String(e.msg)));
+      assert.equal(lines.length, 1, lines.join('\n'));
     });
   });
 });

@@ -516,7 +516,7 @@ describe('Reolink alarm webhook', function () {
     web = await serveHttpNode();
   }
 
-  it('turns an alarm with the authcode in the URL into unified events', async () => {
+  it('turns an alarm with the authcode in the URL into one unified event', async () => {
     await start();
     sim.setCallback(`${web.url}/camhub/reolink/acc?authcode=${AUTHCODE}`);
     const got = collect('h1');
@@ -525,8 +525,9 @@ describe('Reolink alarm webhook', function () {
     await delay(50);
     got.stop();
     const types = got.msgs.map((m) => (m.payload as { type: string }).type).sort();
-    assert.deepEqual(types, ['motion', 'person']);
+    assert.deepEqual(types, ['person']);
     const person = got.msgs.find((m) => (m.payload as { type: string }).type === 'person')!;
+    assert.deepEqual((person.payload as { labels: string[] }).labels, ['motion', 'person']);
     assert.equal(person.topic, `reolink/${U.ptzOutdoor}/person`);
     const p = person.payload as Record<string, unknown>;
     assert.equal(p.vendor, 'reolink');

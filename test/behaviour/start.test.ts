@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,42 @@ async function waitForLine(child: ChildProcess, out: string[], pattern: RegExp, 
   throw new Error(`no ${pattern} in: ${out.join('')}`);
 }
 
+/** Runs npm start to its end and returns its exit code and output. */
+async function runToExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const out: string[] = [];
+  const proc = spawn(process.execPath, [START], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d: Buffer) => out.push(d.toString()));
+  proc.stderr.on('data', (d: Buffer) => out.push(d.toString()));
+  const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  return { code, out: out.join('') };
+}
+
+/** A server answering like a Node-RED admin API, with flows that must survive. */
+async function standInNodeRed(port?: number): Promise<{
+  port: number;
+  flows: string;
+  posts: string[];
+  close(): Promise<void>;
+}> {
+  const flows = JSON.stringify([{ id: 'users-own', type: 'tab', label: 'My flows' }]);
+  const posts: string[] = [];
+  const srv = http.createServer((req, res) => {
+    if (req.method !== 'GET') posts.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'content-type': req.url === '/flows' ? 'application/json' : 'text/html' });
+    res.end(req.url === '/flows' ? flows : '<title>Node-RED</title>');
+  });
+  await new Promise<void>((r) => srv.listen(port ?? 0, '127.0.0.1', () => r()));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    flows,
+    posts,
+    close: () => new Promise<void>((r) => srv.close(() => r())),
+  };
+}
+
 describe('npm start', function () {
   this.timeout(90_000);
   let child: ChildProcess | undefined;
@@ -35,6 +72,59 @@ describe('npm start', function () {
   afterEach(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves a Node-RED already on the editor port alone and says what to do', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-demo-'));
+    const other = await standInNodeRed();
+    try {
+      const simBase = 20000 + Math.floor(Math.random() * 20000);
+      const { code, out } = await runToExit({
+        PORT: String(other.port),
+        CAMHUB_SIM_PORT: String(simBase),
+        CAMHUB_DEMO_DIR: dir,
+      });
+      assert.notEqual(code, 0, out);
+      assert.match(out, new RegExp(`port ${other.port} is in use: is Node-RED already running\\?`));
+      assert.match(out, /set PORT=/);
+      assert.doesNotMatch(out, /camhub demo is running/);
+      assert.deepEqual(other.posts, [], 'nothing was deployed to it');
+      const flows = await (await fetch(`http://127.0.0.1:${other.port}/flows`)).text();
+      assert.equal(flows, other.flows);
+      // Nothing of the demo was started: no simulator holds its port.
+      await new Promise<void>((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once('error', reject);
+        srv.listen(simBase + 1, '127.0.0.1', () => srv.close(() => resolve()));
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('stops before starting Node-RED when a simulator port is taken', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-demo-'));
+    const taken = await standInNodeRed();
+    try {
+      const editorPort = await freePort();
+      // The Blink simulator listens on the base port + 1.
+      const { code, out } = await runToExit({
+        PORT: String(editorPort),
+        CAMHUB_SIM_PORT: String(taken.port - 1),
+        CAMHUB_DEMO_DIR: dir,
+      });
+      assert.notEqual(code, 0, out);
+      // Usually the stand-in's port; on a busy machine another of the range may be taken first.
+      const busy = /port (\d+) \(a simulated cloud\) is in use/.exec(out);
+      assert.ok(busy, out);
+      const n = Number(busy[1]);
+      assert.ok(n >= taken.port - 1 && n <= taken.port + 21, out);
+      assert.match(out, /set CAMHUB_SIM_PORT=/);
+      assert.deepEqual(taken.posts, []);
+      assert.equal(fs.existsSync(path.join(dir, 'flows.json')), false, 'Node-RED never started');
+    } finally {
+      await taken.close();
+    }
   });
 
   it('runs Node-RED with the nodes, the examples and the simulators, then stops cleanly', async () => {

@@ -58,6 +58,8 @@ export interface StartOptions {
   flows?: unknown[];
   /** Extra environment, e.g. CAMHUB_LOG_LEVEL=debug. */
   env?: Record<string, string>;
+  /** Another Node-RED to run (test/helpers/runtimes.ts); the dev dependency by default. */
+  runtime?: { node: string; redJs: string };
 }
 
 /** Runs `npm start`'s script (dist/scripts/start.js) in a temporary user directory. */
@@ -74,6 +76,9 @@ export async function startDemo(options: StartOptions = {}): Promise<Demo> {
       PORT: String(port),
       CAMHUB_SIM_PORT: String(simBase),
       CAMHUB_DEMO_DIR: dir,
+      ...(options.runtime
+        ? { CAMHUB_NODE: options.runtime.node, CAMHUB_NODE_RED: options.runtime.redJs }
+        : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,6 +20,8 @@ const TYPES = [
   'camhub-snapshot',
   'camhub-ptz',
   'camhub-stream',
+  'camhub-device',
+  'camhub-control',
 ] as const;
 
 let httpNodeApp: http.RequestListener | undefined;
@@ -38,6 +40,8 @@ export const CORE_NODES: NodeModule[] = [
   'core/function/10-function.js',
   'core/function/15-change.js',
   'core/storage/10-file.js',
+  'core/function/89-delay.js',
+  'core/network/21-httprequest.js',
 ].map((f) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(CORE, f)) as NodeModule;

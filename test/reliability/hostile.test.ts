@@ -72,7 +72,14 @@ describe('hostile input', function () {
     await unload();
   });
 
-  for (const type of ['camhub-arm', 'camhub-snapshot', 'camhub-ptz', 'camhub-stream']) {
+  for (const type of [
+    'camhub-arm',
+    'camhub-snapshot',
+    'camhub-ptz',
+    'camhub-stream',
+    'camhub-device',
+    'camhub-control',
+  ]) {
     it(`${type}: thousands of random msgs never throw past done(err), each error says what to do`, async () => {
       const flow: FlowNode[] = [
         { id: 'acc', type: 'camhub-reolink', baseUrl: sim.url, timeout: 5 },
@@ -124,6 +131,8 @@ describe('hostile input', function () {
         'camhub-snapshot': { payload: 1, camera: REOLINK_UIDS.fixed },
         'camhub-ptz': { payload: { action: 'stop' }, camera: REOLINK_UIDS.ptzOutdoor },
         'camhub-stream': { payload: 1, camera: REOLINK_UIDS.fixed },
+        'camhub-device': { payload: 'status', camera: REOLINK_UIDS.fixed },
+        'camhub-control': { payload: { get: true }, camera: REOLINK_UIDS.fixed },
       }[type] as Record<string, unknown>;
       const n = outs.msgs.length;
       getNode('n1').receive(good);

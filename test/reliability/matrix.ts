@@ -7,11 +7,18 @@ export type FaultId =
   | 'rate-limited'
   | 'server-errors'
   | 'slow-reply'
+  | 'slow-drip'
+  | 'endless-body'
+  | 'huge-content-length'
   | 'malformed-body'
   | 'connection-reset'
   | 'device-offline'
   | 'command-never-completes'
-  | 'cloud-restart';
+  | 'cloud-restart'
+  | 'reconnect-command'
+  | 'reconnect-events'
+  | 'webhook-after-restart'
+  | 'signature-over-escaped-body';
 
 export interface FaultRow {
   id: FaultId;
@@ -41,7 +48,25 @@ export const FAULTS: FaultRow[] = [
   {
     id: 'slow-reply',
     fault: 'A reply slower than the timeout',
-    userSees: 'TIMEOUT ("did not answer within N s"); the node takes the next msg at once.',
+    userSees: 'TIMEOUT ("did not answer in full within N s"); the node takes the next msg at once.',
+  },
+  {
+    id: 'slow-drip',
+    fault: 'A slow drip: the reply starts, then one byte every 200 ms, never ending',
+    userSees:
+      'TIMEOUT ("did not answer in full within N s") at the total deadline, the timeout of the account; the next msg to the camera works at once, nothing queues behind the drip.',
+  },
+  {
+    id: 'endless-body',
+    fault: 'An endless body streamed as fast as it is read',
+    userSees:
+      'CLOUD_ERROR ("a reply too large to accept"): reading stops at the cap for its kind (JSON 8 MB, playlists 2 MB, images 32 MB), it is not retried, and the next msg works.',
+  },
+  {
+    id: 'huge-content-length',
+    fault: 'A huge Content-Length (2 GB)',
+    userSees:
+      'CLOUD_ERROR ("a reply too large to accept") from the header alone, before any of the body is read.',
   },
   {
     id: 'malformed-body',
@@ -69,6 +94,31 @@ export const FAULTS: FaultRow[] = [
     id: 'cloud-restart',
     fault: 'The cloud restarts while events are being received',
     userSees: 'Events resume after the restart; none is emitted twice.',
+  },
+  {
+    id: 'reconnect-command',
+    fault: 'The event stream reconnects, and a command comes right after',
+    userSees:
+      'Nothing: the command works at once; it never waits for the cloud to confirm the event subscription again.',
+  },
+  {
+    id: 'reconnect-events',
+    fault: 'The event stream reconnects, and the base station never answers its subscription',
+    userSees:
+      'Events resume within one heartbeat; every base station stays registered by the heartbeat, answered or not; none is emitted twice.',
+  },
+  {
+    id: 'webhook-after-restart',
+    fault: 'Node-RED restarts while the cloud pushes events to the webhook',
+    userSees:
+      'Events keep coming by webhook after the restart, with no new sign-in: the account registers its webhook again as it starts (Netatmo: `addwebhook`, then the activation call).',
+  },
+  {
+    id: 'signature-over-escaped-body',
+    fault:
+      'A pushed body with escaped slashes (`\\/`), `\\u` escapes and spaces, under any content type',
+    userSees:
+      "The event arrives: the signature or key is checked over the exact bytes received, also in Node-RED's default setup where the editor's body parsers run first (`test/behaviour/webhook-runtime.test.ts` starts such a Node-RED).",
   },
 ];
 

@@ -114,7 +114,7 @@ describe('100 redeploys of every node type on four accounts', function () {
         ...(sims.accountConfigs[vendor] ?? {}),
         timeout: 10,
       });
-      for (const kind of ['event', 'arm', 'snapshot', 'ptz', 'stream']) {
+      for (const kind of ['event', 'arm', 'snapshot', 'ptz', 'stream', 'device', 'control']) {
         nodes.push({
           id: `${vendor}-${kind}`,
           type: `camhub-${kind}`,
@@ -122,6 +122,8 @@ describe('100 redeploys of every node type on four accounts', function () {
           camera: kind === 'event' ? '' : cameras[vendor],
           types: [],
           name: kind === 'stream' ? `v${variant}` : '',
+          // A watching status node starts the account's state loop, which a redeploy must end.
+          ...(kind === 'device' ? { watch: true } : {}),
           wires: [['out']],
         });
       }

@@ -313,6 +313,78 @@ describe('Netatmo simulator', function () {
     }
   });
 
+  it('writes pushes as Netatmo does, with escaped slashes, and signs exactly those bytes', async () => {
+    const receiver: Receiver = await startReceiver();
+    try {
+      await api('addwebhook', t.access_token, {
+        method: 'POST',
+        body: new URLSearchParams({ url: receiver.url }),
+      });
+      while (receiver.received.length < 1) await new Promise((r) => setTimeout(r, 10));
+      await sim.trigger(I.welcome, { type: 'movement' });
+      const push = receiver.received[1];
+      assert.match(push.body, /"snapshot_url":"http:\\\/\\\//);
+      assert.doesNotMatch(push.body, /https?:\/\//);
+      assert.equal(
+        push.headers['x-netatmo-secret'],
+        createHmac('sha256', sim.clientSecret).update(push.body).digest('hex'),
+      );
+      // A receiver that re-serialises the parsed body gets other bytes.
+      assert.notEqual(JSON.stringify(JSON.parse(push.body)), push.body);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('bans a webhook after five failed pushes in a row: addwebhook then does nothing until the ban lapses', async () => {
+    const receiver: Receiver = await startReceiver();
+    try {
+      receiver.status = (r) => (r.body.includes('webhook_activation') ? 200 : 500);
+      const add = () =>
+        api('addwebhook', t.access_token, {
+          method: 'POST',
+          body: new URLSearchParams({ url: receiver.url }),
+        });
+      await add();
+      while (receiver.received.length < 1) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 5; i++) {
+        const r = await sim.trigger(I.welcome, { type: 'movement' });
+        assert.equal(r.deliveries[0].status, 500);
+      }
+      // Banned: the registration is gone, pushes stop, and a new addwebhook is answered but idle.
+      assert.deepEqual(await (await fetch(`${sim.url}/_sim/webhooks`)).json(), {});
+      assert.equal((await sim.trigger(I.welcome, { type: 'movement' })).deliveries.length, 0);
+      receiver.status = () => 200;
+      assert.equal((await add()).status, 200);
+      await sim.trigger(I.welcome, { type: 'movement' });
+      assert.equal(receiver.received.length, 6);
+      // Lifted by hand: the next addwebhook is activated again.
+      assert.equal((await fetch(`${sim.url}/_sim/webhooks/ban`, { method: 'DELETE' })).status, 200);
+      await add();
+      while (receiver.received.length < 7) await new Promise((r) => setTimeout(r, 10));
+      assert.match(receiver.received[6].body, /webhook_activation/);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('drops a registration silently on /_sim/webhooks/deactivate', async () => {
+    const receiver: Receiver = await startReceiver();
+    try {
+      await api('addwebhook', t.access_token, {
+        method: 'POST',
+        body: new URLSearchParams({ url: receiver.url }),
+      });
+      while (receiver.received.length < 1) await new Promise((r) => setTimeout(r, 10));
+      const res = await fetch(`${sim.url}/_sim/webhooks/deactivate`, { method: 'POST' });
+      assert.deepEqual(await res.json(), { dropped: [sim.clientId] });
+      assert.equal((await sim.trigger(I.welcome, { type: 'movement' })).deliveries.length, 0);
+      assert.equal(receiver.received.length, 1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('enforces the per-user quota with HTTP 429 and code 26', async () => {
     sim.state.quota = [{ limit: 2, windowMs: 60_000 }];
     assert.equal((await api('homesdata', t.access_token)).status, 200);

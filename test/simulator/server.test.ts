@@ -87,6 +87,33 @@ describe('SimServer framework', function () {
     assert.equal(sim.callbackUrl, null);
   });
 
+  it('keeps passwords, client secrets and tokens out of the request log', async () => {
+    sim.clearRequests();
+    await fetch(
+      `${url}/echo`,
+      jsonInit('POST', { email: 'me@example.com', password: 'pw-1', nested: { authToken: 't-1' } }),
+    );
+    await fetch(`${url}/echo?access_token=t-2&home_id=h1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=t-3&client_id=id&client_secret=s-1',
+    });
+    const log = JSON.stringify(sim.requests());
+    for (const secret of ['pw-1', 't-1', 't-2', 't-3', 's-1']) {
+      assert.doesNotMatch(log, new RegExp(secret));
+    }
+    const [json, form] = sim.requests();
+    assert.deepEqual(json.body, {
+      email: 'me@example.com',
+      password: '[redacted]',
+      nested: { authToken: '[redacted]' },
+    });
+    assert.deepEqual(form.query, { access_token: '[redacted]', home_id: 'h1' });
+    assert.match(String(form.body), /grant_type=refresh_token&refresh_token=%5Bredacted%5D/);
+    assert.match(String(form.body), /client_id=id/);
+    sim.clearRequests();
+  });
+
   it('filters the request log and excludes control calls', async () => {
     await fetch(`${url}/things/1/parts/2`);
     await fetch(`${url}/echo`, jsonInit('POST', { a: 1 }));

@@ -79,6 +79,17 @@ describe('core helpers', () => {
     assert.ok(order.indexOf('start 3') < order.indexOf('end 1'));
   });
 
+  it('frees a key queue and a single flight from a call that never ends', async () => {
+    const never = new Promise<string>(() => undefined);
+    const queue = new KeyedQueue(50);
+    void queue.run('cam', () => never);
+    assert.equal(await queue.run('cam', async () => 'next'), 'next');
+    const flight = new SingleFlight<string>(50);
+    void flight.run('k', () => never);
+    await sleep(60);
+    assert.equal(await flight.run('k', async () => 'fresh'), 'fresh');
+  });
+
   it('cuts a sleep short on abort', async () => {
     const ac = new AbortController();
     const p = sleep(10_000, ac.signal);

@@ -171,4 +171,106 @@ describe('HttpClient against a real server', () => {
       await srv.close();
     }
   });
+
+  it('ends a reply that drips a byte at a time at the total deadline: TIMEOUT', async () => {
+    const timers = new Set<NodeJS.Timeout>();
+    const srv = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{');
+      // Never silent for long, so only a total deadline can end it.
+      const t = setInterval(() => res.write(' '), 100);
+      timers.add(t);
+      res.on('close', () => clearInterval(t));
+    });
+    const client = new HttpClient({ vendor: 'Test', baseUrl: srv.url, timeoutMs: 600 });
+    try {
+      await assert.rejects(
+        client.request({ method: 'GET', path: '/drip', idempotent: false }),
+        (e: unknown) => {
+          assert.ok(e instanceof CamhubError);
+          assert.equal(e.code, 'TIMEOUT');
+          assert.match(e.message, /within 1 s/);
+          return true;
+        },
+      );
+    } finally {
+      for (const t of timers) clearInterval(t);
+      client.close();
+      await srv.close();
+    }
+  });
+
+  it('stops reading an endless body at the size cap: CLOUD_ERROR, not retried', async () => {
+    let calls = 0;
+    let written = 0;
+    const srv = await serve((_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      const chunk = Buffer.alloc(64 * 1024, 0xff);
+      const pump = () => {
+        while (!res.destroyed && written < 512 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    const client = new HttpClient({ vendor: 'Test', baseUrl: srv.url });
+    try {
+      await assert.rejects(
+        client.request({ method: 'GET', path: '/snap', expect: 'buffer', maxBytes: 1024 * 1024 }),
+        (e: unknown) => {
+          assert.ok(e instanceof CamhubError);
+          assert.equal(e.code, 'CLOUD_ERROR');
+          assert.match(e.message, /too large/);
+          return true;
+        },
+      );
+      assert.equal(calls, 1);
+      assert.ok(written < 64 * 1024 * 1024, `${written} bytes were sent before the client stopped`);
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
+
+  it('refuses a huge Content-Length before reading, with the per-kind default cap', async () => {
+    const srv = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 ** 31 });
+      res.write('{"a":');
+    });
+    const client = new HttpClient({ vendor: 'Test', baseUrl: srv.url });
+    try {
+      await assert.rejects(client.request({ method: 'GET', path: '/x' }), (e: unknown) => {
+        assert.ok(e instanceof CamhubError);
+        assert.equal(e.code, 'CLOUD_ERROR');
+        assert.match(e.message, /2048 MB, over the limit of 8 MB/);
+        return true;
+      });
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
+
+  it('lets a caller raise the cap for a large download', async () => {
+    const big = Buffer.alloc(40 * 1024 * 1024, 1);
+    const srv = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': big.length }).end(big);
+    });
+    const client = new HttpClient({ vendor: 'Test', baseUrl: srv.url });
+    try {
+      await assert.rejects(client.request({ method: 'GET', path: '/v', expect: 'buffer' }));
+      const res = await client.request<Buffer>({
+        method: 'GET',
+        path: '/v',
+        expect: 'buffer',
+        maxBytes: 64 * 1024 * 1024,
+      });
+      assert.equal(res.data.length, big.length);
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
 });

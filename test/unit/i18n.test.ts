@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ERROR_CODES } from '../../nodes/core/errors';
 import { EVENT_TYPES } from '../../nodes/core/provider';
+import { localized, requestLanguage } from '../../nodes/common/red';
 
 const ROOT = path.join(__dirname, '..', '..');
 const LOCALES = path.join(ROOT, 'locales');
@@ -37,7 +38,7 @@ const nodeTypes = fs
 function usedKeys(): Set<string> {
   const used = new Set<string>();
   const add = (ns: string, key: string) => {
-    const m = /^(?:\[[a-z]+\])?(?:([^:]+):)?(.+)$/.exec(key);
+    const m = /^(?:\[[a-z-]+\])?(?:([^:]+):)?(.+)$/.exec(key);
     if (!m) return;
     const [, explicit, k] = m;
     if (explicit === 'node-red') return; // Node-RED's own catalog
@@ -69,9 +70,11 @@ function usedKeys(): Set<string> {
   ];
   for (const file of runtimeFiles) {
     const src = fs.readFileSync(file, 'utf8');
-    for (const m of src.matchAll(/'((?:status|errors|types)\.[\w.]+)'/g)) add(COMMON, m[1]);
+    for (const m of src.matchAll(/'((?:status|errors|types|admin|advice)\.[\w.]+)'/g))
+      add(COMMON, m[1]);
     // Keys built from a value: the families are complete by construction.
     if (src.includes('`errors.${')) for (const c of ERROR_CODES) add(COMMON, `errors.${c}`);
+    if (src.includes('`advice.${')) for (const c of ERROR_CODES) add(COMMON, `advice.${c}`);
     if (src.includes('`types.${')) for (const t of EVENT_TYPES) add(COMMON, `types.${t}`);
     if (src.includes('`status.ptz.${')) {
       for (const a of ['move', 'stop', 'zoom', 'focus']) add(COMMON, `status.ptz.${a}`);
@@ -125,5 +128,38 @@ describe('locales', () => {
       for (const k of keys) if (!used.has(`${ns}\u0000${k}`)) unused.push(`${ns}: ${k}`);
     }
     assert.deepEqual(unused, []);
+  });
+
+  describe('runtime messages to the dialogs', () => {
+    it('answer in the language the editor names, English otherwise', () => {
+      assert.equal(requestLanguage('de'), 'de');
+      assert.equal(requestLanguage('de-DE,de;q=0.9,en;q=0.8'), 'de');
+      assert.equal(requestLanguage('fr-FR,de;q=0.5'), 'de');
+      assert.equal(requestLanguage('en-GB,de;q=0.5'), 'en-US');
+      assert.equal(requestLanguage('ja'), 'en-US');
+      assert.equal(requestLanguage(undefined), 'en-US');
+      assert.equal(requestLanguage('../../etc'), 'en-US');
+    });
+
+    it('say what every error code means and what to do, in German as well', () => {
+      const keys = [
+        ...ERROR_CODES.flatMap((c) => [`errors.${c}`, `advice.${c}`]),
+        ...[...used]
+          .map((u) => u.split('\u0000'))
+          .filter(([ns, k]) => ns === COMMON && /^admin\./.test(k))
+          .map(([, k]) => k),
+      ];
+      assert.ok(
+        keys.some((k) => k.startsWith('admin.')),
+        'the admin routes use catalog keys',
+      );
+      for (const key of keys) {
+        const en = localized('en-US', key);
+        const de = localized('de', key);
+        assert.notEqual(en, key, `en-US has ${key}`);
+        assert.notEqual(de, key, `de has ${key}`);
+        assert.notEqual(de, en, `${key} is translated`);
+      }
+    });
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {
   eventMatches,
+  mostSpecific,
+  parsePersonsFilter,
   eventTopic,
   normaliseEventTypes,
   parseArmPayload,
@@ -129,5 +131,43 @@ describe('msg contract parsing', () => {
     assert.ok(!eventMatches(ev, '', ['motion']));
     assert.deepEqual(normaliseEventTypes(['motion', 'bogus', 3]), ['motion']);
     assert.deepEqual(normaliseEventTypes('motion'), []);
+  });
+  it('orders labels person > vehicle > animal > face > doorbell > sound > motion > other', () => {
+    assert.equal(mostSpecific(['motion', 'vehicle', 'person']), 'person');
+    assert.equal(mostSpecific(['sound', 'motion']), 'sound');
+    assert.equal(mostSpecific(['other', 'doorbell']), 'doorbell');
+    assert.equal(mostSpecific([]), 'other');
+  });
+
+  it('matches any label, hides ends unless asked, keeps doorbells while disarmed, filters persons', () => {
+    const base: CameraEvent = {
+      vendor: 'netatmo',
+      camera: { id: 'C1', name: 'Door' },
+      type: 'person',
+      labels: ['motion', 'person'],
+      time: new Date(0).toISOString(),
+      eventId: 'e',
+      raw: {},
+    };
+    const f = (o: Record<string, unknown> = {}) => ({ camera: '', types: [], ...o });
+    assert.ok(eventMatches(base, f({ types: ['motion'] })));
+    assert.ok(!eventMatches(base, f({ types: ['vehicle'] })));
+    assert.ok(!eventMatches({ ...base, phase: 'end' }, f()));
+    assert.ok(eventMatches({ ...base, phase: 'end' }, f({ ended: true })));
+    assert.ok(!eventMatches({ ...base, armed: false }, f()));
+    assert.ok(eventMatches({ ...base, armed: false }, f({ includeDisarmed: true })));
+    assert.ok(eventMatches({ ...base, armed: null }, f()));
+    assert.ok(eventMatches({ ...base, type: 'doorbell', labels: ['doorbell'], armed: false }, f()));
+    const anna = { ...base, persons: [{ id: 'p1', name: 'Anna', known: true }] };
+    const stranger = { ...base, persons: [{ id: 'p2', name: null, known: false }] };
+    const known = parsePersonsFilter('known');
+    assert.ok(eventMatches(anna, f({ persons: known })));
+    assert.ok(!eventMatches(stranger, f({ persons: known })));
+    assert.ok(!eventMatches(base, f({ persons: known })), 'no face, no match');
+    assert.ok(eventMatches(stranger, f({ persons: parsePersonsFilter('unknown') })));
+    assert.ok(eventMatches(anna, f({ persons: parsePersonsFilter('bob, anna') })));
+    assert.ok(!eventMatches(anna, f({ persons: parsePersonsFilter(['Bob']) })));
+    assert.deepEqual(parsePersonsFilter(''), { kind: 'any' });
+    assert.deepEqual(parsePersonsFilter(undefined), { kind: 'any' });
   });
 });

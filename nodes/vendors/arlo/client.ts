@@ -3,8 +3,10 @@ import { SingleFlight } from '../../core/async';
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
+  ArloLibraryItem,
   ArloSessionInfo,
   ArloStored,
   HmsErrorData,
@@ -16,8 +18,13 @@ import type {
 
 const VENDOR = 'Arlo';
 const WEB_ORIGIN = 'https://my.arlo.com';
-/** The stream type follows the User-Agent; an app-like agent gets rtsp(s) rather than HLS or DASH. */
-export const USER_AGENT = 'node-red-contrib-camhub (ArloWebClient; iOS)';
+/**
+ * Cloudflare in front of Arlo turns away agents that are not browsers, and the stream type
+ * follows the agent: the Arlo app's iOS web view gets rtsp(s) rather than HLS or DASH
+ * (vendor facts 2.1, 2.7; the app's agent string as pyaarlo constant.py USER_AGENTS["arlo"]).
+ */
+export const USER_AGENT =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 NETGEAR/v1 (iOS Vuezone)';
 /** Error codes hmsweb uses for "your token is not valid any more". */
 const SESSION_ERRORS = new Set(['2015', '2019']);
 
@@ -29,6 +36,7 @@ export interface ArloClientOptions {
   timeoutMs?: number;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
 }
 
 export interface Session {
@@ -48,8 +56,8 @@ export interface Factor {
 /** Thrown when Arlo wants a second factor that only a person can give. */
 export function mfaRequired(): CamhubError {
   return new CamhubError(
-    'AUTH_FAILED',
-    'Arlo asks for two-step verification. Open the Arlo account node in the editor, press "Sign in" and enter the code (or approve the push); then send the msg again.',
+    'AUTH_REQUIRED',
+    'Arlo asks for two-step verification. Sign in from the account node: open it in the editor, press "Sign in" and enter the code (or approve the push); then send the msg again.',
     { vendorCode: 'mfa_required' },
   );
 }
@@ -86,6 +94,7 @@ export class ArloClient {
       baseUrl: opts.authUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapOcapiError,
       isAuthError: () => false,
@@ -95,20 +104,12 @@ export class ArloClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapHmsError,
       isAuthError: isSessionError,
       auth: {
-        headers: (): Record<string, string> => ({
-          // myapi takes the raw token; ocapi wants it base64-encoded.
-          ...(this.session ? { Authorization: this.session.token } : {}),
-          'Auth-Version': '2',
-          SchemaVersion: '1',
-          Origin: WEB_ORIGIN,
-          Referer: `${WEB_ORIGIN}/`,
-          'User-Agent': USER_AGENT,
-          'x-transaction-id': `FE!${randomUUID()}`,
-        }),
+        headers: () => this.hmsHeaders(),
         refresh: async () => {
           this.session = undefined;
           await this.login();
@@ -208,6 +209,7 @@ export class ArloClient {
         EnvSource: 'prod',
       },
       idempotent: true,
+      login: true,
       label: 'Arlo login',
     });
     if (!data.token || !data.userId) throw cloudError('Arlo login', 'no token in the reply');
@@ -364,18 +366,34 @@ export class ArloClient {
       expiresAt: this.session.expiresAt,
     });
     await this.save();
-    await this.readSession();
+    await this.readSession(true);
     this.onSession();
     return this.session;
   }
 
-  /** session/v3: the MQTT host and whether modes go through locations (v3). */
-  async readSession(): Promise<ArloSessionInfo> {
-    const res = await this.hms<ArloSessionInfo>({
+  /**
+   * session/v3: the MQTT host and whether modes go through locations (v3). Read inside a login
+   * (`inLogin`), a refusal must not ask for a re-login: that one would wait for the login in
+   * progress, which waits for this read, and the account would hang until a redeploy. The token
+   * refused right after its login fails the login instead.
+   */
+  async readSession(inLogin = false): Promise<ArloSessionInfo> {
+    const req: HttpRequest = {
       method: 'GET',
       path: '/hmsweb/users/session/v3',
       label: 'Arlo session',
-    });
+    };
+    const res = inLogin
+      ? await this.hmsNoRelogin<ArloSessionInfo>(req).catch((err: unknown) => {
+          throw err instanceof CamhubError && err.code === 'AUTH_FAILED'
+            ? new CamhubError(
+                'AUTH_FAILED',
+                'Arlo refused the session it had just opened. Wait a few minutes and send the msg again; if it keeps happening, sign in again from the Arlo account node.',
+                { status: err.status, vendorCode: err.vendorCode },
+              )
+            : err;
+        })
+      : await this.hms<ArloSessionInfo>(req);
     if (this.session) {
       this.session.mqttUrl =
         typeof res.mqttUrl === 'string' && res.mqttUrl ? res.mqttUrl : undefined;
@@ -393,6 +411,52 @@ export class ArloClient {
     });
     const body = res.data;
     return (body && typeof body === 'object' && 'success' in body ? body.data : body) as T;
+  }
+
+  /**
+   * The recordings of the days from `from` to `to` (vendor-facts 2.9: POST /hmsweb/users/library
+   * with dateFrom/dateTo as YYYYMMDD). Used for smart detections on SSE accounts and by anyone
+   * who lists recordings.
+   */
+  async library(
+    from: Date,
+    to: Date,
+    label = 'Reading the Arlo library',
+  ): Promise<ArloLibraryItem[]> {
+    const day = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
+    const items = await this.hms<ArloLibraryItem[]>({
+      method: 'POST',
+      path: '/hmsweb/users/library',
+      body: { dateFrom: day(from), dateTo: day(to) },
+      label,
+    });
+    return Array.isArray(items) ? items.filter((i) => i && typeof i === 'object') : [];
+  }
+
+  /** An hmsweb call with the session's headers that never starts a re-login on a refusal. */
+  private async hmsNoRelogin<T>(req: HttpRequest): Promise<T> {
+    const res = await this.api.request<HmsReply<T> & T>({
+      ...req,
+      auth: false,
+      headers: { ...this.hmsHeaders(), ...(req.headers ?? {}) },
+      query: { ...(req.query ?? {}), eventId: `FE!${randomUUID()}`, time: Date.now() },
+    });
+    const body = res.data;
+    return (body && typeof body === 'object' && 'success' in body ? body.data : body) as T;
+  }
+
+  /** The headers the web app sends on every myapi call (vendor facts 2.2). */
+  hmsHeaders(): Record<string, string> {
+    return {
+      // myapi takes the raw token; ocapi wants it base64-encoded.
+      ...(this.session ? { Authorization: this.session.token } : {}),
+      'Auth-Version': '2',
+      SchemaVersion: '1',
+      Origin: WEB_ORIGIN,
+      Referer: `${WEB_ORIGIN}/`,
+      'User-Agent': USER_AGENT,
+      'x-transaction-id': `FE!${randomUUID()}`,
+    };
   }
 
   async logout(): Promise<void> {
@@ -435,13 +499,27 @@ function isSessionError(reply: RawReply): boolean {
   );
 }
 
-/** Cloudflare in front of both hosts answers 403/429 with a text body and no Retry-After. */
-function edgeError(reply: RawReply, label: string): CamhubError | undefined {
-  if (reply.status === 403 && reply.json === undefined) {
+/**
+ * Cloudflare in front of both hosts answers 403 or 429 with a text or HTML body and no
+ * Retry-After (vendor facts 2.10). That is the edge, not Arlo judging the password: never
+ * "credentials rejected".
+ */
+function edgeError(reply: RawReply, label: string, login: boolean): CamhubError | undefined {
+  if (reply.json !== undefined) return undefined;
+  const unchecked = login ? '; the email and password were not checked' : '';
+  if (reply.status === 403) {
     return new CamhubError(
       'CLOUD_ERROR',
-      `${label}: Arlo's edge refused the request (HTTP 403). It does this when it sees too many requests; wait a few minutes and try again.`,
+      `${label}: Arlo's edge (Cloudflare) refused the request (HTTP 403) before Arlo saw it${unchecked}. It does this when it sees too many requests; wait a few minutes and try again.`,
       { status: 403, notExecuted: true },
+    );
+  }
+  if (reply.status === 429) {
+    return new CamhubError(
+      'RATE_LIMITED',
+      `${label}: Arlo's edge (Cloudflare) is limiting requests from this address (HTTP 429)${unchecked}. Wait a few minutes before the next msg.`,
+      // pyaarlo waits 3 s before trying a login again after a 403/429 (vendor facts 2.10).
+      { status: 429, notExecuted: true, retryAfterMs: 3000 },
     );
   }
   return undefined;
@@ -449,7 +527,7 @@ function edgeError(reply: RawReply, label: string): CamhubError | undefined {
 
 export function mapOcapiError(reply: RawReply, req: HttpRequest): CamhubError | undefined {
   const label = req.label ?? 'Arlo login';
-  const edge = edgeError(reply, label);
+  const edge = edgeError(reply, label, true);
   if (edge) return edge;
   const body = reply.json as OcapiReply<unknown> | undefined;
   const meta = body?.meta;
@@ -460,7 +538,11 @@ export function mapOcapiError(reply: RawReply, req: HttpRequest): CamhubError | 
   switch (code) {
     case '1001':
     case '401':
-      return errors.authFailed(VENDOR, 'email or password', opts);
+      return new CamhubError(
+        'AUTH_FAILED',
+        `${label}: Arlo refused the sign-in. Check the email and password in the Arlo account node and deploy again.`,
+        opts,
+      );
     case '9204':
       return new CamhubError('AUTH_FAILED', 'This browser is not trusted by Arlo yet.', opts);
     case '9214':
@@ -492,7 +574,7 @@ export function mapOcapiError(reply: RawReply, req: HttpRequest): CamhubError | 
 
 export function mapHmsError(reply: RawReply, req: HttpRequest): CamhubError | undefined {
   const label = req.label ?? 'The request';
-  const edge = edgeError(reply, label);
+  const edge = edgeError(reply, label, false);
   if (edge) return edge;
   const body = reply.json as HmsReply<HmsErrorData> | undefined;
   if (reply.status < 400 && body?.success !== false) return undefined;

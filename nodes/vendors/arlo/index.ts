@@ -29,8 +29,10 @@ export const arlo: VendorModule = {
       timeoutMs: seconds(config.timeout),
       commandTimeoutMs: seconds(config.commandTimeout),
       heartbeatMs: seconds(config.heartbeat),
+      libraryDelayMs: seconds(config.libraryDelay),
       store: ctx.store,
       log: ctx.log,
+      gate: ctx.gate,
     });
   },
 };

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { RecentIds, SingleFlight } from '../../core/async';
+import { SingleFlight } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  bareStatus,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -10,7 +17,7 @@ import type {
   AuthStep,
   CameraEvent,
   CameraInfo,
-  EventType,
+  ConnectionState,
   PtzCommand,
   SecretStore,
   Snapshot,
@@ -18,6 +25,8 @@ import type {
   StreamQuality,
 } from '../../core/provider';
 import { ArloClient, USER_AGENT } from './client';
+import { arloStatusFields, hasSiren, SIREN_ON } from './device';
+import { ArloEvents } from './events';
 import { ArloEventStream, type StreamTarget } from './stream';
 import type {
   ArloDevice,
@@ -36,6 +45,8 @@ export interface ArloProviderOptions {
   timeoutMs?: number;
   /** How long a command waits for its answer on the event stream. */
   commandTimeoutMs?: number;
+  /** On SSE accounts: how long after a motion the library is read for its smart label. */
+  libraryDelayMs?: number;
   /** Renewal period of the base stations' event subscription. */
   heartbeatMs?: number;
   /** How long the stream stays open after the last user, so bursts of commands share it. */
@@ -43,20 +54,40 @@ export interface ArloProviderOptions {
   reconnectBaseMs?: number;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
 }
 
 const CAMERA_TYPES = new Set(['camera', 'doorbell', 'arloq', 'arloqs']);
 /** Models that run on a battery (camera list facts only; Arlo reports the level on the stream). */
 const BATTERY_MODELS =
   /^(VMC4030|VMC4040|VMC4041|VMC4050|VMC5040|VMC2030|VMC2040|VMC3040|VMC4060|FB1001|AVD2001)/;
-const SMART_TYPES: Record<string, EventType> = {
-  person: 'person',
-  vehicle: 'vehicle',
-  animal: 'animal',
-  package: 'other',
-};
 const DEFAULT_MQTT = 'wss://mqtt-cluster.arloxcld.com:443/mqtt';
-const SEEN_MAX = 1000;
+/** How long an active mode read for an event is trusted when no mode packet says otherwise. */
+const ARMED_TTL_MS = 5 * 60_000;
+/** v1 (notify) modes: Arlo Baby and Go by model (vendor facts 2.5), Arlo Q by device type. */
+const V1_MODELS = /^(ABC1000|VML4030)/;
+/** The location modes every v3 account has (pyaarlo location.py DEFAULT_MODES). */
+const V3_FIXED: readonly Mode[] = [
+  { id: 'standby', name: 'standby', armed: false },
+  { id: 'armHome', name: 'armHome', armed: true },
+  { id: 'armAway', name: 'armAway', armed: true },
+];
+
+/**
+ * The v3 mode list as `{properties: {<modeId>: {name}}}` (pyaarlo location.py _parse_modes),
+ * or undefined for a shape not known. Modes keep their ids as names, as the fixed ones do.
+ */
+function v3Modes(res: unknown): Mode[] | undefined {
+  const props = (res as { properties?: unknown } | null)?.properties;
+  if (!props || typeof props !== 'object' || Array.isArray(props)) return undefined;
+  const out = Object.entries(props as Record<string, unknown>)
+    .filter(([, v]) => v !== null && typeof v === 'object')
+    .map(([id]) => ({ id, name: id, armed: id !== 'standby' }));
+  return out.length ? out : undefined;
+}
+
+/** A base silent this many heartbeats is reported (it answers about once a minute, 2.4). */
+const QUIET_HEARTBEATS = 5;
 
 type ModeApi = 'v1' | 'v2' | 'v3';
 /** How long mode definitions are trusted (see modeCache). */
@@ -85,9 +116,19 @@ export class ArloProvider extends BaseProvider {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly subscribed = new Map<string, Promise<void>>();
-  private readonly seen = new RecentIds(SEEN_MAX);
+  private readonly events: ArloEvents;
+  private transport: 'mqtt' | 'sse' | undefined;
+  /** Base station (or location) id -> whether its active mode is armed, and when read. */
+  private readonly armedCache = new Map<string, { armed: boolean; at: number }>();
+  private readonly armedFlight = new SingleFlight<boolean | null>();
+  /** Base station id -> when a packet from it last arrived. */
+  private readonly heardFrom = new Map<string, number>();
+  /** Base stations silent for several heartbeats. */
+  private readonly quiet = new Set<string>();
+  private readonly warnedQuiet = new Set<string>();
   private readonly snapFlight = new SingleFlight<Snapshot>();
   private v3Revision: number | undefined;
+  private v3ShapeLogged = false;
   private locationId: string | undefined;
   /**
    * Mode definitions per gateway: they change only when the user edits modes in the app, so
@@ -107,7 +148,20 @@ export class ArloProvider extends BaseProvider {
       timeoutMs: opts.timeoutMs,
       store: opts.store,
       log: opts.log,
+      gate: opts.gate,
     });
+    this.events = new ArloEvents(
+      {
+        vendor: this.vendor,
+        log: this.log,
+        cameraName: (id) => this.cachedCamera(id)?.name ?? this.devices.get(id)?.deviceName ?? id,
+        armed: (id) => this.armedNow(id),
+        emit: (event) => this.emit(event),
+        library: (from, to) => this.client.library(from, to),
+        transport: () => this.transport,
+      },
+      { libraryDelayMs: opts.libraryDelayMs },
+    );
     this.client.onMfa = (waiting) => {
       if (waiting && !this.closed) this.setState({ state: 'waiting2fa' });
     };
@@ -168,6 +222,7 @@ export class ArloProvider extends BaseProvider {
             streamProtocols: ['rtsps'],
             streamQualities: ['main'],
             battery: BATTERY_MODELS.test(model),
+            siren: hasSiren(parent, items),
           },
         };
       });
@@ -188,6 +243,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   protected stopEvents(): void {
+    this.events.stop();
     this.release();
   }
 
@@ -257,6 +313,7 @@ export class ArloProvider extends BaseProvider {
       'User-Agent': USER_AGENT,
     };
     // Devices that list MQTT topics mean the account is on MQTT; otherwise Arlo serves SSE.
+    this.transport = topics.size > 0 ? 'mqtt' : 'sse';
     if (topics.size > 0) {
       topics.add(`u/${session.userId}/in/#`);
       return {
@@ -280,14 +337,19 @@ export class ArloProvider extends BaseProvider {
 
   private onStreamConnected(): void {
     if (this.closed) return;
-    this.setState({ state: 'connected' });
     this.subscribed.clear();
+    const now = Date.now();
+    for (const gw of this.gatewayDevices())
+      if (!this.quiet.has(gw.deviceId as string)) this.heardFrom.set(gw.deviceId as string, now);
+    this.setState(this.connectedState());
     // Base stations publish nothing until registered, so every one is (re)registered now.
-    for (const d of this.devices.values()) {
-      if (this.isGateway(d)) void this.ensureGateway(d).catch(() => undefined);
-    }
+    for (const gw of this.gatewayDevices()) void this.ensureGateway(gw).catch(() => undefined);
     this.stopHeartbeat();
-    this.heartbeat = setInterval(() => this.renewSubscriptions(), this.opts.heartbeatMs ?? 30_000);
+    this.heartbeat = setInterval(() => this.renewSubscriptions(), this.heartbeatMs);
+  }
+
+  private get heartbeatMs(): number {
+    return this.opts.heartbeatMs ?? 30_000;
   }
 
   private isGateway(d: ArloDevice): boolean {
@@ -297,16 +359,79 @@ export class ArloProvider extends BaseProvider {
     );
   }
 
+  private gatewayDevices(): ArloDevice[] {
+    return [...this.devices.values()].filter((d) => this.isGateway(d));
+  }
+
   private stopHeartbeat(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
   }
 
+  /**
+   * Every base of the account, every heartbeat, whatever it answered: a base answers its
+   * registration about once a minute or never (vendor facts 2.4), and a registration that is
+   * not renewed lapses and its events stop (2.11).
+   */
   private renewSubscriptions(): void {
-    for (const id of this.subscribed.keys()) {
-      const gw = this.devices.get(id);
-      if (gw) void this.sendSubscribe(gw, `web!${randomUUID()}`).catch(() => undefined);
+    if (this.closed || !this.stream?.connected) return;
+    for (const gw of this.gatewayDevices()) {
+      void this.sendSubscribe(gw, `web!${randomUUID()}`).catch(() => undefined);
     }
+    this.checkQuiet();
+  }
+
+  /**
+   * A base that has sent nothing for several heartbeats: logged once and shown in the account
+   * status, while its registration keeps being renewed. Any packet from it clears it.
+   */
+  private checkQuiet(): void {
+    const limit = QUIET_HEARTBEATS * this.heartbeatMs;
+    const now = Date.now();
+    let changed = false;
+    for (const gw of this.gatewayDevices()) {
+      const id = gw.deviceId as string;
+      if (!this.heardFrom.has(id)) this.heardFrom.set(id, now);
+      if (now - (this.heardFrom.get(id) ?? now) < limit || this.quiet.has(id)) continue;
+      this.quiet.add(id);
+      changed = true;
+      // Once per base: a base that answers now and then must not fill the log.
+      if (this.warnedQuiet.has(id)) continue;
+      this.warnedQuiet.add(id);
+      this.log.warn(
+        `Arlo base station "${gw.deviceName ?? id}" has sent nothing for ${Math.round(limit / 1000)} s although its event subscription is renewed; its events may not arrive. Check it in the Arlo app.`,
+      );
+    }
+    if (changed && this.state.state === 'connected') this.setState(this.connectedState());
+  }
+
+  /** Notes a packet from a base (or about one of its devices). */
+  private heard(p: ArloPacket): void {
+    const ids = new Set<string>();
+    if (typeof p.from === 'string') ids.add(p.from);
+    const m = /^(?:cameras|doorbells)\/(.+)$/.exec(p.resource ?? '');
+    if (m) {
+      const parent = this.devices.get(m[1])?.parentId;
+      if (parent) ids.add(parent);
+    }
+    for (const key of Object.keys(p)) if (this.devices.has(key)) ids.add(key);
+    let changed = false;
+    for (const id of ids) {
+      if (!this.devices.has(id)) continue;
+      this.heardFrom.set(id, Date.now());
+      if (this.quiet.delete(id)) {
+        changed = true;
+        const name = this.devices.get(id)?.deviceName ?? id;
+        this.log.debug(`Arlo base station "${name}" is sending again.`);
+      }
+    }
+    if (changed && this.state.state === 'connected') this.setState(this.connectedState());
+  }
+
+  /** "connected", naming the base stations that have gone quiet, if any. */
+  protected override connectedState(): ConnectionState {
+    const quiet = [...this.quiet].map((id) => this.devices.get(id)?.deviceName ?? id).sort();
+    return quiet.length ? { state: 'connected', quiet } : { state: 'connected' };
   }
 
   private sendSubscribe(gw: ArloDevice, transId: string): Promise<unknown> {
@@ -319,23 +444,16 @@ export class ArloProvider extends BaseProvider {
     });
   }
 
-  /** Registers a base station once per connection; resolves when it answers on the stream. */
+  /**
+   * Registers a base station once per connection. Resolves when Arlo took the registration
+   * (the HTTP reply), never waiting for the base's answer on the stream: that comes about once
+   * a minute, or never (vendor facts 2.4).
+   */
   private ensureGateway(gw: ArloDevice): Promise<void> {
     const id = gw.deviceId as string;
     let p = this.subscribed.get(id);
     if (!p) {
-      const transId = `web!${randomUUID()}`;
-      const wait = this.waitFor(
-        (x) => x.transId === transId,
-        `Base station "${gw.deviceName ?? id}"`,
-      );
-      p = this.sendSubscribe(gw, transId).then(
-        () => wait.promise.then(() => undefined),
-        (err: unknown) => {
-          wait.cancel();
-          throw err;
-        },
-      );
+      p = this.sendSubscribe(gw, `web!${randomUUID()}`).then(() => undefined);
       this.subscribed.set(id, p);
       p.catch(() => {
         if (this.subscribed.get(id) === p) this.subscribed.delete(id);
@@ -443,6 +561,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   private onPacket(p: ArloPacket): void {
+    this.heard(p);
     for (const w of [...this.waiters]) {
       if (w.match(p)) {
         this.waiters.delete(w);
@@ -460,51 +579,178 @@ export class ArloProvider extends BaseProvider {
       });
       return;
     }
-    for (const event of this.toEvents(p)) {
-      if (this.seen.add(event.eventId)) this.emit(event);
+    // A mode changed: the armed state of the next event is read afresh.
+    if (p.resource === 'activeAutomations' || p.resource === 'automation/activeMode') {
+      this.armedCache.clear();
+    }
+    this.events.onPacket(p);
+    this.statePacket(p);
+  }
+
+  // ---- device state and the siren -----------------------------------------------------------
+
+  /** Device packets (battery, signal, connection) update the state watching nodes see. */
+  private statePacket(p: ArloPacket): void {
+    if (p.action !== 'is') return;
+    const m = /^(cameras|doorbells)\/(.+)$/.exec(p.resource ?? '');
+    if (m && p.properties && typeof p.properties === 'object') {
+      const fields = arloStatusFields(p.properties);
+      if (Object.keys(fields).length) this.patchStatus(m[2], fields);
+      return;
+    }
+    if (p.resource === 'devices' && p.devices && typeof p.devices === 'object') {
+      for (const [id, d] of Object.entries(p.devices as Record<string, { properties?: unknown }>)) {
+        const props = d?.properties;
+        if (props && typeof props === 'object') {
+          this.patchStatus(id, arloStatusFields(props as Record<string, unknown>));
+        }
+      }
     }
   }
 
-  private toEvents(p: ArloPacket): CameraEvent[] {
-    const props = p.properties && typeof p.properties === 'object' ? p.properties : {};
-    const types: EventType[] = [];
-    let cameraId = '';
-    const m = /^(cameras|doorbells)\/(.+)$/.exec(p.resource ?? '');
-    if (m && p.action === 'is') {
-      cameraId = m[2];
-      if (props.motionDetected === true) types.push('motion');
-      if (props.audioDetected === true) types.push('sound');
-      if (props.buttonPressed === true) types.push('doorbell');
-    } else if (
-      p.resource === 'library' &&
-      p.action === 'add' &&
-      typeof props.deviceId === 'string'
-    ) {
-      cameraId = props.deviceId;
-      const label = typeof props.objCategory === 'string' ? props.objCategory.toLowerCase() : '';
-      if (label) types.push(SMART_TYPES[label] ?? 'other');
+  /** The state of every device behind a gateway, as its `devices` packet reports it. */
+  private async gatewayState(gw: ArloDevice): Promise<Record<string, Record<string, unknown>>> {
+    const transId = `web!${randomUUID()}`;
+    const packet = await this.command(
+      gw,
+      () =>
+        this.notify(gw, { action: 'get', resource: 'devices', publishResponse: false, transId }),
+      (x) => x.resource === 'devices' && (x.transId === transId || x.from === gw.deviceId),
+      `Base station "${gw.deviceName ?? gw.deviceId}"`,
+    );
+    const out: Record<string, Record<string, unknown>> = {};
+    const devices = (packet.devices ?? {}) as Record<string, { properties?: unknown }>;
+    for (const [id, d] of Object.entries(devices)) {
+      if (d?.properties && typeof d.properties === 'object') {
+        out[id] = d.properties as Record<string, unknown>;
+      }
     }
-    if (!cameraId || types.length === 0) return [];
-    const name =
-      this.cachedCamera(cameraId)?.name ?? this.devices.get(cameraId)?.deviceName ?? cameraId;
-    const base = typeof p.transId === 'string' && p.transId ? p.transId : randomUUID();
-    const time = new Date().toISOString();
-    return types.map((type) => ({
-      vendor: this.vendor,
-      camera: { id: cameraId, name },
-      type,
-      time,
-      eventId: `${base}:${type}`,
-      raw: p,
-    }));
+    return out;
+  }
+
+  /**
+   * One `devices` read per gateway (pyaarlo base.py update_states) and one mode read per
+   * gateway for armed. A gateway that does not answer leaves its cameras' fields null.
+   */
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    const byGateway = new Map<string, CameraInfo[]>();
+    for (const cam of cams) {
+      if (!cam.online) continue;
+      const gw = this.gateway(cam.id).deviceId as string;
+      byGateway.set(gw, [...(byGateway.get(gw) ?? []), cam]);
+    }
+    const props = new Map<string, Record<string, unknown>>();
+    const armed = new Map<string, boolean>();
+    await Promise.all(
+      [...byGateway].map(async ([id, list]) => {
+        const gw = this.devices.get(id) as ArloDevice;
+        const [state, arm] = await Promise.all([
+          this.gatewayState(gw).catch((err: unknown) => {
+            this.log.debug(`Arlo state of "${gw.deviceName}" not read: ${String(err)}`);
+            return {} as Record<string, Record<string, unknown>>;
+          }),
+          this.getArmState(list[0].id).catch(() => undefined),
+        ]);
+        for (const [dev, p] of Object.entries(state)) props.set(dev, p);
+        if (arm) for (const cam of list) armed.set(cam.id, arm.armed);
+      }),
+    );
+    return cams.map((cam) => {
+      const st = bareStatus(cam);
+      const p = props.get(cam.id);
+      if (!cam.online) return st;
+      if (p) Object.assign(st, arloStatusFields(p));
+      st.armed = st.online ? (armed.get(cam.id) ?? null) : null;
+      return st;
+    });
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    if (!cam.capabilities.siren) return {};
+    const base = this.gateway(cam.id);
+    const who = `The siren of "${base.deviceName ?? base.deviceId}"`;
+    if (request.siren !== undefined) {
+      const transId = `web!${randomUUID()}`;
+      const properties = request.siren === 'on' ? { ...SIREN_ON } : { sirenState: 'off' };
+      // pyaarlo base.py siren_on/siren_off: a notify to the base, confirmed on the stream.
+      const answer = await this.command(
+        base,
+        () => this.notify(base, { action: 'set', resource: 'siren', properties, transId }),
+        (p) => p.transId === transId && p.resource === 'siren',
+        who,
+      );
+      const state = (answer.properties ?? {}).sirenState;
+      if (state === 'on' || state === 'off') return { siren: state };
+    }
+    const state = await this.gatewayState(base);
+    const own = state[base.deviceId as string]?.sirenState;
+    // A base reports its own state only where it has a siren; no answer is not a guess.
+    if (own === 'on' || own === 'off') return { siren: own };
+    throw new CamhubError('CLOUD_ERROR', `${who}: Arlo did not report its state. Try again.`);
+  }
+
+  /**
+   * Whether the active mode of the camera's base station (or location, v3) is an armed one,
+   * as the cloud says now (vendor-facts 2.5); null when it cannot be read.
+   */
+  private async armedNow(cameraId: string): Promise<boolean | null> {
+    let key: string;
+    try {
+      key = this.gateway(cameraId).deviceId as string;
+    } catch {
+      return null;
+    }
+    const hit = this.armedCache.get(key);
+    if (hit && Date.now() - hit.at < ARMED_TTL_MS) return hit.armed;
+    return this.armedFlight.run(key, async () => {
+      try {
+        const { armed } = await this.getArmState(cameraId);
+        this.armedCache.set(key, { armed, at: Date.now() });
+        return armed;
+      } catch (err) {
+        this.log.debug(`Reading the Arlo mode for an event failed: ${String(err)}`);
+        return null;
+      }
+    });
+  }
+
+  /** The event's own picture: a presigned S3 URL, fetched with no Authorization (2.6). */
+  async eventImage(event: CameraEvent): Promise<Snapshot> {
+    const url = event.image?.url;
+    const what = `The picture of the event on "${event.camera.name}"`;
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+      throw new CamhubError('NOT_SUPPORTED', `${what} is not named by Arlo.`);
+    }
+    const res = await this.client.api.request<Buffer>({
+      method: 'GET',
+      path: url,
+      auth: false,
+      expect: 'buffer',
+      label: what,
+    });
+    const image = res.data;
+    if (!(image.length > 3 && image[0] === 0xff && image[1] === 0xd8)) {
+      throw new CamhubError('CLOUD_ERROR', `${what} is not a JPEG picture.`);
+    }
+    return { image, contentType: 'image/jpeg', time: event.time };
   }
 
   // ---- modes --------------------------------------------------------------------------------
 
+  /**
+   * The mode API of a gateway (vendor facts 2.5, pyaarlo base.py _modes_version): v3 for
+   * multi-location accounts; v1 only for Arlo Baby, Go and Q; v2 for everything else, hub-less
+   * cameras such as the Essential (VMC2030) included.
+   */
   private async modeApi(gw: ArloDevice): Promise<ModeApi> {
     const session = await this.client.ensureSession();
     if (session.multiLocation) return 'v3';
-    return gw.deviceType === 'basestation' ? 'v2' : 'v1';
+    const model = gw.modelId ?? gw.properties?.modelId ?? '';
+    const type = gw.deviceType ?? '';
+    return V1_MODELS.test(model) || type === 'arloq' || type === 'arloqs' ? 'v1' : 'v2';
   }
 
   private async location(gw: ArloDevice): Promise<string> {
@@ -538,19 +784,22 @@ export class ArloProvider extends BaseProvider {
   private async readModes(api: ModeApi, gw: ArloDevice): Promise<Mode[]> {
     if (api === 'v3') {
       const locationId = await this.location(gw);
-      const res = await this.client.hms<{ modes?: { mode?: string; name?: string }[] }>({
+      const res = await this.client.hms<unknown>({
         method: 'GET',
         path: '/hmsweb/automation/v3',
         query: { locationId, revisions: 'false' },
         label: 'Reading Arlo modes',
       });
-      return (res.modes ?? [])
-        .filter((m) => typeof m.mode === 'string')
-        .map((m) => ({
-          id: m.mode as string,
-          name: m.mode as string,
-          armed: m.mode !== 'standby',
-        }));
+      const modes = v3Modes(res);
+      if (modes) return modes;
+      // The list's shape is not the one known; the three fixed location modes always exist.
+      if (!this.v3ShapeLogged) {
+        this.v3ShapeLogged = true;
+        this.log.warn(
+          'Arlo sent a location mode list camhub does not understand; offering the fixed modes standby, armHome and armAway.',
+        );
+      }
+      return V3_FIXED.map((m) => ({ ...m }));
     }
     let defs: V2ModeDefinition[];
     if (api === 'v2') {
@@ -730,40 +979,42 @@ export class ArloProvider extends BaseProvider {
     });
   }
 
+  /**
+   * v3: PUT with the revision read; the reply carrying revision N+1 is the confirmation
+   * (vendor facts 2.5), so nothing waits for the event stream.
+   */
   private async setV3(gw: ArloDevice, mode: string): Promise<void> {
     const locationId = await this.location(gw);
     const put = async () => {
       if (this.v3Revision === undefined) await this.readV3(gw);
+      const sent = this.v3Revision;
       const res = await this.client.hms<V3ActiveMode>({
         method: 'PUT',
         path: '/hmsweb/automation/v3/activeMode',
-        query: { locationId, revision: this.v3Revision },
+        query: { locationId, revision: sent },
         headers: { 'x-forwarded-user': this.client.userId, 'x-user-device-id': this.client.userId },
         body: { mode },
         idempotent: false,
         label: 'Setting the Arlo location mode',
       });
-      if (typeof res.revision === 'number') this.v3Revision = res.revision;
+      if (typeof res?.revision !== 'number' || (sent !== undefined && res.revision <= sent)) {
+        this.v3Revision = undefined;
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          'Setting the Arlo location mode: Arlo did not confirm the change with a new revision. Check the mode in the Arlo app, then send the msg again.',
+        );
+      }
+      this.v3Revision = res.revision;
     };
-    await this.command(
-      undefined,
-      async () => {
-        try {
-          await put();
-        } catch (err) {
-          // Someone changed the mode since we read it; the cloud refused ours, so one resend
-          // with the current revision is safe.
-          if (!(err instanceof CamhubError && err.vendorCode === '2409')) throw err;
-          this.v3Revision = undefined;
-          await put();
-        }
-      },
-      (p) =>
-        p.resource === 'automation/activeMode' &&
-        (p.properties as { mode?: unknown } | undefined)?.mode === mode,
-      'The Arlo location',
-      'confirm the mode change',
-    );
+    try {
+      await put();
+    } catch (err) {
+      // Someone changed the mode since we read it; the cloud refused ours, so one resend with
+      // the current revision is safe.
+      if (!(err instanceof CamhubError && err.vendorCode === '2409')) throw err;
+      this.v3Revision = undefined;
+      await put();
+    }
   }
 
   // ---- snapshot, stream, PTZ ----------------------------------------------------------------
@@ -947,7 +1198,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   private signedIn(): AuthStep {
-    this.setState({ state: 'connected' });
+    this.setState(this.connectedState());
     // A stream that gave up waiting for the sign-in starts again at once.
     this.stream?.restart();
     return {
@@ -957,6 +1208,7 @@ export class ArloProvider extends BaseProvider {
   }
 
   protected closeClient(): void {
+    this.events.close();
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
     this.closeStream();

@@ -30,6 +30,8 @@ export interface StreamHooks {
   backoffMaxMs?: number;
 }
 
+/** hmsweb's "your token is not valid any more" codes. */
+const SESSION_ERRORS = new Set(['2015', '2019']);
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/i;
 
 /**
@@ -204,6 +206,26 @@ export class ArloEventStream {
     });
   }
 
+  /**
+   * `{"success":false,"data":{"error":"2015"}}`: the token expired (vendor facts 2.10, 2.11).
+   * The answer is a new login (a trusted browser needs no code) and a new subscribe.
+   */
+  private sessionRefused(text: string): boolean {
+    let p: unknown;
+    try {
+      p = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const body = p as { success?: unknown; data?: { error?: unknown } } | null;
+    return (
+      body !== null &&
+      typeof body === 'object' &&
+      body.success === false &&
+      SESSION_ERRORS.has(String(body.data?.error ?? ''))
+    );
+  }
+
   private connectSse(gen: number, t: StreamTarget): void {
     const url = new URL(secureUrl(t.url, 'http'));
     url.searchParams.set('eventId', `FE!${randomUUID()}`);
@@ -215,23 +237,36 @@ export class ArloEventStream {
       agent: false,
     });
     this.sseReq = req;
+    // A server that takes the connection but never answers would otherwise hold the stream
+    // (and every event) for ever; like MQTT's connectTimeout, give up and reconnect.
+    const connectTimer = setTimeout(() => req.destroy(new Error('no answer within 15 s')), 15_000);
+    req.on('close', () => clearTimeout(connectTimer));
     req.on('response', (res) => {
+      clearTimeout(connectTimer);
       if (gen !== this.generation) return;
-      if (res.statusCode === 401 || res.statusCode === 403) {
+      if (res.statusCode === 401) {
         res.resume();
         this.reauthThenReconnect(`the API refused the token (HTTP ${res.statusCode})`, t.token);
         return;
       }
       if (res.statusCode !== 200) {
+        // A 403 or 429 here is Cloudflare's (vendor facts 2.10), not a verdict on the token:
+        // back off, never log in again for it.
         res.resume();
         this.scheduleReconnect(gen, `SSE answered HTTP ${res.statusCode}`);
         return;
       }
       res.setEncoding('utf8');
       let buffer = '';
+      // hmsweb refuses with HTTP 200 and a JSON body, not an event stream (vendor facts 2.10).
+      const plainJson = !/event-stream/i.test(String(res.headers['content-type'] ?? ''));
       res.on('data', (chunk: string) => {
         if (gen !== this.generation) return;
         buffer += chunk;
+        if (plainJson) {
+          if (buffer.length > 65_536) buffer = '';
+          return;
+        }
         let cut: number;
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, cut);
@@ -246,11 +281,22 @@ export class ArloEventStream {
             this.connected_(gen);
             continue;
           }
+          if (this.sessionRefused(data)) {
+            this.reauthThenReconnect('Arlo says the token expired (error 2015)', t.token);
+            return;
+          }
           this.packet(data);
         }
         if (buffer.length > 1_000_000) buffer = '';
       });
-      res.on('end', () => this.scheduleReconnect(gen, 'SSE stream ended'));
+      res.on('end', () => {
+        if (gen !== this.generation) return;
+        if (plainJson && this.sessionRefused(buffer)) {
+          this.reauthThenReconnect('Arlo says the token expired (error 2015)', t.token);
+          return;
+        }
+        this.scheduleReconnect(gen, 'SSE stream ended');
+      });
       res.on('error', () => this.scheduleReconnect(gen, 'SSE stream failed'));
     });
     req.on('error', (err) => this.scheduleReconnect(gen, `SSE request failed (${err.message})`));

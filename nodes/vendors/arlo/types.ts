@@ -94,3 +94,23 @@ export interface ArloStored {
   userId?: string;
   expiresAt?: number;
 }
+
+/**
+ * A recording in the library (vendor-facts 2.9): from POST /hmsweb/users/library, and on MQTT
+ * `library/add` with these fields at the top level of the packet.
+ */
+export interface ArloLibraryItem {
+  deviceId?: string;
+  name?: string;
+  /** ms since the epoch. */
+  utcCreatedDate?: number;
+  localCreatedDate?: number;
+  reason?: string;
+  /** What started the recording: person, vehicle, animal or other (any case). */
+  objCategory?: string;
+  objRegion?: unknown;
+  presignedContentUrl?: string;
+  presignedThumbnailUrl?: string;
+  mediaDurationSecond?: number;
+  contentType?: string;
+}

@@ -3,8 +3,10 @@ import { SingleFlight } from '../../core/async';
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
+  BlinkCameraConfig,
   BlinkCommandReply,
   BlinkCommandStatus,
   BlinkErrorBody,
@@ -179,6 +181,7 @@ export interface BlinkClientOptions {
   password: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
   /** Told when the login stops for a 2FA code. */
   onWaiting2fa?: () => void;
@@ -221,14 +224,17 @@ export class BlinkClient {
       baseUrl: this.hosts.oauth,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapOauthError,
+      isLoginRefusal: (e) => e.vendorCode !== 'tsv_required',
     });
     this.api = new HttpClient({
       vendor: VENDOR,
       baseUrl: this.hosts.prod,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       secrets,
       mapError: mapApiError,
       isAuthError: (r) => r.status === 401,
@@ -290,8 +296,8 @@ export class BlinkClient {
     if (this.failure) throw this.failure;
     if (this.pending) {
       throw new CamhubError(
-        'NOT_CONFIGURED',
-        'The Blink account is waiting for the 2FA code Blink sent you. Open the Blink account node and enter the code.',
+        'AUTH_REQUIRED',
+        'The Blink account is waiting for the 2FA code Blink sent you. Sign in from the account node: open it and enter the code.',
       );
     }
     const wait = this.blockedUntil - Date.now();
@@ -369,11 +375,13 @@ export class BlinkClient {
         }
         throw err;
       }
-      await this.takeTokens(reply);
+      // The tier stays what the first token's look-up said (vendor-facts 1.1).
+      await this.takeTokens(reply, !this.session.tier);
     });
   }
 
-  private async takeTokens(reply: BlinkTokenReply): Promise<void> {
+  /** Keeps new tokens; `lookUpTier` after a login, where the tier is looked up once. */
+  private async takeTokens(reply: BlinkTokenReply, lookUpTier = true): Promise<void> {
     if (typeof reply.access_token !== 'string' || typeof reply.refresh_token !== 'string') {
       throw new CamhubError(
         'CLOUD_ERROR',
@@ -389,6 +397,7 @@ export class BlinkClient {
     };
     // Stored before anything else can fail: the old refresh token no longer works.
     await this.save();
+    if (!lookUpTier) return;
     const tier = (
       await this.oauth.request<BlinkTierInfo>({
         method: 'GET',
@@ -451,6 +460,7 @@ export class BlinkClient {
         auth: false,
         coalesce: false,
         maxRedirects: 0,
+        login: true,
         label: 'Blink login',
       });
     const authorize = await page('/oauth/v2/authorize', {
@@ -485,6 +495,9 @@ export class BlinkClient {
         expect: 'text',
         auth: false,
         maxRedirects: 0,
+        login: true,
+        // Every sign-in in a storm lengthens the lockout (vendor-facts 1.9): never resent at once.
+        retryRateLimited: false,
         label: 'Blink sign-in',
       });
       absorbCookies(jar, res.headers['set-cookie']);
@@ -645,6 +658,34 @@ export class BlinkClient {
             }
           : { method: 'POST', path: `/network/${network}/camera/${id}/${action}`, label };
     return (await this.rest<BlinkCommandReply>(req)).data;
+  }
+
+  async cameraConfig(network: number, id: number, label: string): Promise<BlinkCameraConfig> {
+    return (
+      await this.rest<BlinkCameraConfig>({
+        method: 'GET',
+        path: `/network/${network}/camera/${id}/config`,
+        coalesce: false,
+        label,
+      })
+    ).data;
+  }
+
+  /** Seed "Update Camera Config": a sync-module command, polled like the others. */
+  async updateCamera(
+    network: number,
+    id: number,
+    settings: Record<string, unknown>,
+    label: string,
+  ): Promise<BlinkCommandReply> {
+    return (
+      await this.rest<BlinkCommandReply>({
+        method: 'POST',
+        path: `/network/${network}/camera/${id}/update`,
+        body: settings,
+        label,
+      })
+    ).data;
   }
 
   async requestThumbnail(

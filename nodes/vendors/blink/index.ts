@@ -75,6 +75,7 @@ export const blink: VendorModule = {
       password,
       store: ctx.store,
       log: ctx.log,
+      gate: ctx.gate,
       timeoutMs: secondsSetting(config.timeout),
       ...blinkTiming(config, ctx.log),
     });

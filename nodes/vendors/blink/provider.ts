@@ -1,7 +1,15 @@
 import { KeyedQueue, SingleFlight, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  bareStatus,
+  checkRange,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -42,6 +50,7 @@ export interface BlinkProviderOptions extends BlinkTiming {
   password: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
 }
 
@@ -54,6 +63,8 @@ const POLL_OVERLAP_MS = 60_000;
 /** A clip created longer ago than this before the window is old news, even if unseen. */
 const EVENT_GRACE_MS = 5 * 60_000;
 const MAX_PAGES = 10;
+/** Blink's app offers motion sensitivity 1-9, default 5 (support.blinkforhome.com). */
+export const BLINK_SENSITIVITY = { min: 1, max: 9 } as const;
 
 const CAPABILITIES: Capabilities = {
   arm: true,
@@ -86,6 +97,10 @@ interface DeviceRef {
   enabled: boolean;
   online: boolean;
   thumbnail: string | number | null;
+  /** Homescreen "ok" or "low" for battery devices (no percentage), signals in bars, temp in F. */
+  battery?: string;
+  signals?: BlinkHomescreenDevice['signals'];
+  firmware?: string;
 }
 
 interface NetworkRef {
@@ -142,6 +157,7 @@ export class BlinkProvider extends BaseProvider {
       password: opts.password,
       store: opts.store,
       log: opts.log,
+      gate: opts.gate,
       timeoutMs: opts.timeoutMs,
       onWaiting2fa: () => this.setState({ state: 'waiting2fa' }),
     });
@@ -210,11 +226,90 @@ export class BlinkProvider extends BaseProvider {
         enabled: d.enabled === true,
         online: status !== 'offline' && syncOnline.get(d.network_id) !== false,
         thumbnail: d.thumbnail ?? null,
+        battery: typeof d.battery === 'string' ? d.battery : undefined,
+        signals: d.signals && typeof d.signals === 'object' ? d.signals : undefined,
+        firmware: typeof d.fw_version === 'string' ? d.fw_version : undefined,
       });
     };
     for (const d of hs.cameras ?? []) add(d, 'camera');
     for (const d of hs.owls ?? []) add(d, 'owl');
     for (const d of hs.doorbells ?? []) add(d, 'doorbell');
+    // Every homescreen read (a poll with news, an arm, a snapshot) is a state reading.
+    this.publishStatus([...this.devices.values()].map((r) => this.refStatus(r)));
+  }
+
+  /**
+   * A device's state from the homescreen (vendor-facts 1.3): battery ok/low without a
+   * percentage, Wi-Fi in bars, temperature in degrees F (blinkpy converts it the same way in
+   * camera.py temperature_c). The Mini is USB powered and lists no battery; Blink reports no
+   * SD card per camera (local storage sits on the sync module), so storage stays null.
+   */
+  private refStatus(ref: DeviceRef): DeviceStatus {
+    const st = bareStatus({
+      id: String(ref.id),
+      name: ref.name,
+      model: MODELS[ref.type] ?? `Blink ${ref.type}`,
+      vendor: this.vendor,
+      online: ref.online,
+    });
+    if (!ref.online) return st;
+    st.armed = this.armed(ref, 'system');
+    if (ref.kind === 'owl') st.power = 'mains';
+    else if (ref.battery === 'ok' || ref.battery === 'low') {
+      st.power = 'battery';
+      st.battery = { percent: null, charging: null, low: ref.battery === 'low' };
+    }
+    const wifi = ref.signals?.wifi;
+    if (typeof wifi === 'number') st.signal = { wifi, unit: 'bars' };
+    const temp = ref.signals?.temp;
+    if (typeof temp === 'number') st.temperature = Math.round(((temp - 32) * 50) / 9) / 10;
+    if (ref.firmware) st.firmware = ref.firmware;
+    return st;
+  }
+
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    // listCameras has just read the homescreen; nothing more to ask.
+    return cams.map((cam) => {
+      const ref = this.devices.get(cam.id);
+      return ref ? this.refStatus(ref) : bareStatus({ ...cam, online: false });
+    });
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    const ref = this.devices.get(cam.id);
+    if (!ref || ref.kind !== 'camera') return {};
+    const label = `Motion settings of "${cam.name}"`;
+    const sensitivity = request.motion?.sensitivity;
+    // Checked before the first command: an out-of-range value changes nothing.
+    if (sensitivity !== undefined) {
+      checkRange(
+        sensitivity,
+        BLINK_SENSITIVITY.min,
+        BLINK_SENSITIVITY.max,
+        'Blink motion sensitivity',
+      );
+    }
+    if (sensitivity !== undefined) {
+      await this.runCommand(ref.network, label, () =>
+        this.client.updateCamera(ref.network, ref.id, { motion_sensitivity: sensitivity }, label),
+      );
+    }
+    const enabled = request.motion?.enabled;
+    if (enabled !== undefined) {
+      await this.runCommand(ref.network, label, () =>
+        this.client.setMotion(ref.kind, ref.network, ref.id, enabled, label),
+      );
+    }
+    const config = await this.client.cameraConfig(ref.network, ref.id, label);
+    const c = Array.isArray(config.camera) ? config.camera[0] : undefined;
+    const level = Number(c?.motion_sensitivity);
+    if (!c || !Number.isFinite(level)) {
+      throw new CamhubError('CLOUD_ERROR', `${label}: Blink sent no camera settings. Try again.`);
+    }
+    return { motion: { enabled: c.enabled === true, sensitivity: level } };
   }
 
   protected async fetchCameras(): Promise<CameraInfo[]> {
@@ -227,7 +322,12 @@ export class BlinkProvider extends BaseProvider {
       model: MODELS[d.type] ?? `Blink ${d.type}`,
       vendor: this.vendor,
       online: d.online,
-      capabilities: { ...CAPABILITIES, battery: d.type !== 'owl' && d.type !== 'white' },
+      capabilities: {
+        ...CAPABILITIES,
+        battery: d.type !== 'owl' && d.type !== 'white',
+        // Camera settings (/network/{n}/camera/{c}/update) exist for sync-module cameras only.
+        motionSettings: d.kind === 'camera',
+      },
     }));
   }
 
@@ -574,9 +674,43 @@ export class BlinkProvider extends BaseProvider {
         type: m.type,
       },
     };
-    // A doorbell rings whatever the arm state; motion counts only while the system is armed.
-    if (type === 'motion' && ref) event.armed = this.armed(ref, 'system');
+    // Whether the camera's network was armed, as the homescreen read with this poll says.
+    // Event nodes drop disarmed motion (blinkpy counts motion only while armed, 1.8) but
+    // never a doorbell press.
+    event.armed = ref ? this.armed(ref, 'system') : null;
+    if (typeof m.thumbnail === 'string' && m.thumbnail) {
+      // The thumbnail needs the account's token (1.5), so its URL is not handed out.
+      event.image = { url: null, expiresAt: null, source: 'event' };
+      event.imageRef = { thumbnail: m.thumbnail, cameraId: event.camera.id };
+    }
+    if (typeof m.media === 'string' && m.media) event.clip = { id: String(m.id), ready: true };
     return event;
+  }
+
+  /** The clip's own thumbnail, fetched with the account's token. */
+  async eventImage(event: CameraEvent): Promise<Snapshot> {
+    return this.track(async () => {
+      const ref = (event.imageRef ?? {}) as { thumbnail?: unknown; cameraId?: string };
+      const what = `The picture of the clip on "${event.camera.name}"`;
+      if (typeof ref.thumbnail !== 'string') {
+        throw new CamhubError('NOT_SUPPORTED', `${what} is not named by Blink.`);
+      }
+      const dev = this.devices.get(ref.cameraId ?? '');
+      const url = await this.client.thumbnailUrl(ref.thumbnail, {
+        network: dev?.network ?? 0,
+        type: dev?.type ?? 'camera',
+        id: dev?.id ?? 0,
+      });
+      const shot = await this.client.image(url, what);
+      const isJpeg = shot.image.length > 3 && shot.image[0] === 0xff && shot.image[1] === 0xd8;
+      if (!isJpeg) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${what} is ${shot.contentType || 'data'}, not a JPEG.`,
+        );
+      }
+      return { image: shot.image, contentType: 'image/jpeg', time: event.time };
+    });
   }
 
   protected closeClient(): void {

@@ -36,7 +36,16 @@ export interface BlinkHomescreenDevice {
   thumbnail?: string | number | null;
   status?: string;
   battery?: string;
+  /** Bars 0-5 (lfr, wifi, battery) and the temperature in degrees F (vendor-facts 1.3). */
+  signals?: { lfr?: number; wifi?: number; temp?: number; battery?: number };
+  fw_version?: string;
   onboarded?: boolean;
+}
+
+/** GET /network/{n}/camera/{c}/config (vendor-facts 1.3). */
+export interface BlinkCameraConfig {
+  camera?: { enabled?: boolean; motion_sensitivity?: number }[];
+  signals?: Record<string, number>;
 }
 
 export interface BlinkHomescreen {
@@ -82,6 +91,8 @@ export interface BlinkMedia {
   source?: string;
   type?: string;
   thumbnail?: string;
+  /** The clip itself, e.g. /api/v2/accounts/{acct}/media/clip/{id}.mp4 (vendor-facts 1.8). */
+  media?: string;
 }
 
 export interface BlinkMediaPage {

@@ -2,6 +2,7 @@ import { SingleFlight } from '../../core/async';
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type { SecretStore } from '../../core/provider';
 import type {
   GetEvents,
@@ -41,6 +42,15 @@ interface Session {
   scope: string[];
 }
 
+/** Saved beside the session: the code-26 pause, and the last event ids already emitted. */
+interface Saved extends Session {
+  blockedUntil?: number;
+  recent?: string[];
+}
+
+/** Event ids kept across a restart, enough for a replayed push or a late webhook. */
+const SAVED_EVENT_IDS = 200;
+
 export interface NetatmoClientOptions {
   baseUrl: string;
   clientId: string;
@@ -49,12 +59,13 @@ export interface NetatmoClientOptions {
   timeoutMs?: number;
   rateLimitCooldownMs?: number;
   log: Logger;
+  gate?: LoginGate;
 }
 
 function notConnected(): CamhubError {
   return new CamhubError(
-    'NOT_CONFIGURED',
-    'This Netatmo account is not connected yet. Open the account node, press "Connect to Netatmo" and accept.',
+    'AUTH_REQUIRED',
+    'This Netatmo account is not connected yet. Sign in from the account node: open it, press "Connect to Netatmo" and accept.',
   );
 }
 
@@ -82,6 +93,10 @@ export class NetatmoClient {
   private readonly flight = new SingleFlight<void>();
   private blockedUntil = 0;
   private readonly cooldownMs: number;
+  private recent: string[] = [];
+  private saving: Promise<void> = Promise.resolve();
+  private savePending = false;
+  private saidNotConnected = false;
 
   constructor(private readonly opts: NetatmoClientOptions) {
     this.cooldownMs = opts.rateLimitCooldownMs ?? DEFAULT_RATE_LIMIT_COOLDOWN_MS;
@@ -90,6 +105,7 @@ export class NetatmoClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
       auth: {
         headers: (): Record<string, string> =>
           this.session ? { Authorization: `Bearer ${this.session.accessToken}` } : {},
@@ -132,7 +148,7 @@ export class NetatmoClient {
   private load(): Promise<void> {
     this.loaded ??= this.opts.store.load().then(
       (saved) => {
-        const s = saved as Partial<Session> | undefined;
+        const s = saved as Partial<Saved> | undefined;
         // A session of another app (the client id was changed) cannot be refreshed.
         if (
           s &&
@@ -147,6 +163,12 @@ export class NetatmoClient {
             expiresAt: Number(s.expiresAt) || 0,
             scope: Array.isArray(s.scope) ? s.scope.map(String) : [],
           };
+          // A pause Netatmo imposed (code 26) holds across a redeploy and a restart.
+          const until = Number(s.blockedUntil) || 0;
+          if (until > Date.now()) this.blockedUntil = Math.max(this.blockedUntil, until);
+          if (Array.isArray(s.recent)) {
+            this.recent = s.recent.filter((id) => typeof id === 'string').slice(-SAVED_EVENT_IDS);
+          }
         }
       },
       (err: unknown) =>
@@ -161,7 +183,7 @@ export class NetatmoClient {
     if (Date.now() < this.blockedUntil) {
       throw errors.rateLimited(VENDOR, this.blockedUntil - Date.now());
     }
-    if (!this.session) throw notConnected();
+    if (!this.session) throw this.notConnected();
     if (this.session.expiresAt - REFRESH_MARGIN_MS <= Date.now()) await this.refresh();
   }
 
@@ -170,7 +192,7 @@ export class NetatmoClient {
     return this.flight.run('refresh', async () => {
       await this.load();
       const current = this.session;
-      if (!current) throw notConnected();
+      if (!current) throw this.notConnected();
       let reply: TokenReply;
       try {
         reply = await this.token({
@@ -181,6 +203,7 @@ export class NetatmoClient {
         if (err instanceof CamhubError && err.vendorCode === 'invalid_grant') {
           // The refresh token is dead for good (rotated by someone else, or a year unused).
           this.session = undefined;
+          await this.saving;
           await this.opts.store.clear().catch(() => undefined);
           throw sessionLost();
         }
@@ -188,6 +211,66 @@ export class NetatmoClient {
       }
       await this.adopt(reply);
     });
+  }
+
+  /** True when a login is saved (after reading the store once). */
+  async hasSession(): Promise<boolean> {
+    await this.load();
+    return this.session !== undefined;
+  }
+
+  /** At start: a missing login is said in the log at once, not only at the first msg. */
+  async checkConnected(): Promise<void> {
+    if (!(await this.hasSession())) this.notConnected();
+  }
+
+  /** Said once in the log, beside the status, until the account connects. */
+  private notConnected(): CamhubError {
+    const err = notConnected();
+    if (!this.saidNotConnected) {
+      this.saidNotConnected = true;
+      this.opts.log.warn(err.message);
+    }
+    return err;
+  }
+
+  /** Event ids emitted before the last restart, oldest first. */
+  async savedEventIds(): Promise<string[]> {
+    await this.load();
+    return [...this.recent];
+  }
+
+  /** Remembers an emitted event id across a restart (the newest SAVED_EVENT_IDS). */
+  rememberEventId(id: string): void {
+    this.recent.push(id);
+    if (this.recent.length > SAVED_EVENT_IDS)
+      this.recent.splice(0, this.recent.length - SAVED_EVENT_IDS);
+    this.persist();
+  }
+
+  /**
+   * Writes the session with the pause and the event ids: one write at a time, and a burst of
+   * events (a poll page) becomes one write of the latest state. Nothing is written once the
+   * login is gone (disconnected or refused), so a late write cannot bring it back.
+   */
+  private persist(): void {
+    if (this.savePending) return;
+    this.savePending = true;
+    this.saving = this.saving
+      .then(async () => {
+        this.savePending = false;
+        const session = this.session;
+        if (!session) return;
+        const saved: Saved = {
+          ...session,
+          ...(this.blockedUntil > Date.now() ? { blockedUntil: this.blockedUntil } : {}),
+          recent: [...this.recent],
+        };
+        await this.opts.store.save({ ...saved });
+      })
+      .catch((err: unknown) =>
+        this.opts.log.warn(`could not save the Netatmo account state: ${String(err)}`),
+      );
   }
 
   /** The authorization-code grant, after the user accepted on Netatmo's page. */
@@ -199,6 +282,8 @@ export class NetatmoClient {
       scope: NETATMO_SCOPES.join(' '),
     });
     await this.adopt(reply);
+    // The user connected again: an earlier refusal no longer holds logins back.
+    await this.opts.gate?.succeeded();
   }
 
   private async adopt(reply: TokenReply): Promise<void> {
@@ -221,9 +306,16 @@ export class NetatmoClient {
             .filter(Boolean),
     };
     this.session = session;
+    this.saidNotConnected = false;
     // The old refresh token is already dead: losing the new one would lose the account.
     try {
-      await this.opts.store.save({ ...session });
+      await this.saving;
+      const saved: Saved = {
+        ...session,
+        ...(this.blockedUntil > Date.now() ? { blockedUntil: this.blockedUntil } : {}),
+        recent: [...this.recent],
+      };
+      await this.opts.store.save({ ...saved });
     } catch (err) {
       this.opts.log.error(
         `could not save the Netatmo session (${String(err)}); after a restart you will have to connect again`,
@@ -233,6 +325,8 @@ export class NetatmoClient {
 
   async disconnect(): Promise<void> {
     this.session = undefined;
+    // A write already under way would otherwise bring the login back after the clear.
+    await this.saving;
     await this.opts.store.clear();
   }
 
@@ -243,6 +337,8 @@ export class NetatmoClient {
       form: { ...form, client_id: this.opts.clientId, client_secret: this.opts.clientSecret },
       auth: false,
       idempotent: false,
+      // Only the automatic refresh waits for the back-off; a Connect by the user never does.
+      login: form.grant_type === 'refresh_token',
       label: 'Netatmo login',
     });
     return res.data;
@@ -254,8 +350,9 @@ export class NetatmoClient {
       return (await this.http.request<T>(req)).data;
     } catch (err) {
       if (err instanceof CamhubError && err.code === 'RATE_LIMITED') {
-        // Every further call would count against the same used-up quota.
+        // Every further call would count against the same used-up quota, after a restart too.
         this.blockedUntil = Date.now() + (err.retryAfterMs ?? this.cooldownMs);
+        this.persist();
       }
       throw err;
     }
@@ -276,7 +373,7 @@ export class NetatmoClient {
 
   setState(
     homeId: string,
-    modules: { id: string; monitoring: 'on' | 'off' }[],
+    modules: ({ id: string } & Record<string, string>)[],
     label: string,
   ): Promise<SetStateReply> {
     return this.api<SetStateReply>({
@@ -288,12 +385,45 @@ export class NetatmoClient {
     });
   }
 
+  /** vendor-facts 3.4: person_ids[] of the persons now at home. */
+  setPersonsHome(homeId: string, personIds: string[], label: string): Promise<unknown> {
+    return this.api({
+      method: 'POST',
+      path: '/api/setpersonshome',
+      form: { home_id: homeId, 'person_ids[]': personIds },
+      idempotent: false,
+      label,
+    });
+  }
+
+  /** vendor-facts 3.4: one person away, or without person_id the whole home empty. */
+  setPersonsAway(homeId: string, personId: string | undefined, label: string): Promise<unknown> {
+    return this.api({
+      method: 'POST',
+      path: '/api/setpersonsaway',
+      form: personId ? { home_id: homeId, person_id: personId } : { home_id: homeId },
+      idempotent: false,
+      label,
+    });
+  }
+
   getEvents(homeId: string, size: number, before?: string): Promise<GetEvents> {
     return this.api<GetEvents>({
       method: 'GET',
       path: '/api/getevents',
       query: { home_id: homeId, size, event_id: before },
       label: 'Reading events',
+    });
+  }
+
+  /** An event picture by snapshot_id and snapshot_key (getcamerapicture, with the token). */
+  cameraPicture(imageId: string, key: string, label: string): Promise<Buffer> {
+    return this.api<Buffer>({
+      method: 'GET',
+      path: '/api/getcamerapicture',
+      query: { image_id: imageId, key },
+      expect: 'buffer',
+      label,
     });
   }
 
@@ -320,9 +450,11 @@ export class NetatmoClient {
     return res.data;
   }
 
-  close(): void {
+  /** Stops the HTTP clients; resolves once the last state write is on disk. */
+  async close(): Promise<void> {
     this.http.close();
     this.camera.close();
+    await this.saving;
   }
 }
 

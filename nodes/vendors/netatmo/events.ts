@@ -1,5 +1,5 @@
-import type { EventPerson, EventType } from '../../core/provider';
-import type { NetatmoEvent, NetatmoPush } from './types';
+import type { EventClip, EventPerson, EventType } from '../../core/provider';
+import type { NetatmoEvent, NetatmoPicture, NetatmoPush } from './types';
 
 /**
  * Netatmo event types onto the unified ones. Types not listed (connection, on/off, boot, sd,
@@ -38,7 +38,24 @@ export interface RawEvent {
   /** Unix seconds; undefined means "now" (pushes carry no time). */
   time?: number;
   personIds: { id: string; known?: boolean }[];
+  /** The event's own picture (vendor-facts 3.8). */
+  picture?: NetatmoPicture;
+  /** The recording, where getevents names it (video_id, video_status). */
+  clip?: EventClip;
   raw: unknown;
+}
+
+function picture(p: NetatmoPicture | undefined): NetatmoPicture | undefined {
+  if (!p || typeof p !== 'object') return undefined;
+  if (typeof p.url === 'string' && /^https?:\/\//.test(p.url)) return { url: p.url };
+  if (typeof p.id === 'string' && typeof p.key === 'string') return { id: p.id, key: p.key };
+  return undefined;
+}
+
+function clip(e: NetatmoEvent): EventClip | undefined {
+  if (typeof e.video_id !== 'string' || !e.video_id) return undefined;
+  if (e.video_status === 'deleted') return undefined;
+  return { id: e.video_id, ready: e.video_status === 'available' };
 }
 
 /** One getevents entry; a Presence "outdoor" event gives one event per sub-event. */
@@ -58,6 +75,8 @@ export function fromPolledEvent(e: NetatmoEvent, homeId: string): RawEvent[] {
           type,
           time: sub.time ?? e.time,
           personIds: [],
+          picture: picture(sub.snapshot),
+          clip: clip(e),
           raw: e,
         },
       ];
@@ -73,6 +92,8 @@ export function fromPolledEvent(e: NetatmoEvent, homeId: string): RawEvent[] {
       type,
       time: e.time,
       personIds: typeof e.person_id === 'string' ? [{ id: e.person_id }] : [],
+      picture: picture(e.snapshot),
+      clip: clip(e),
       raw: e,
     },
   ];
@@ -91,7 +112,16 @@ export function fromPush(p: NetatmoPush): RawEvent | undefined {
         .filter((x): x is { id: string; is_known?: boolean } => typeof x?.id === 'string')
         .map((x) => ({ id: x.id, known: x.is_known }))
     : [];
-  return { eventId: p.event_id, cameraId, homeId: p.home_id, type, personIds, raw: p };
+  const pic = picture({ url: p.snapshot_url, id: p.snapshot_id, key: p.snapshot_key });
+  return {
+    eventId: p.event_id,
+    cameraId,
+    homeId: p.home_id,
+    type,
+    personIds,
+    ...(pic ? { picture: pic } : {}),
+    raw: p,
+  };
 }
 
 /** Known persons get their name from homesdata; an unknown face has none. */

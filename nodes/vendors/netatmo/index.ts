@@ -1,7 +1,7 @@
 import type { VendorModule } from '../../core/provider';
 import { secondsSetting } from '../../core/settings';
 import { callbackRoute } from './oauth';
-import { DEFAULT_POLL_MS, NetatmoProvider } from './provider';
+import { DEFAULT_POLL_MS, DEFAULT_SAFETY_POLL_MS, NetatmoProvider } from './provider';
 
 /** Live accounts per Netatmo app, to warn when two would fight over one rotating login. */
 const byClient = new Map<string, Set<string>>();
@@ -43,10 +43,13 @@ export const netatmo: VendorModule = {
       clientSecret: credentials.clientSecret ?? '',
       store: ctx.store,
       log: ctx.log,
+      gate: ctx.gate,
       timeoutMs: seconds(config.timeout, 15_000, 1_000),
       webhookUrl: /^https?:\/\//i.test(webhookUrl) ? webhookUrl : undefined,
       // Seconds in the editor; fractions are accepted so tests can poll fast.
       pollIntervalMs: seconds(config.pollInterval, DEFAULT_POLL_MS, 50),
+      // At least a minute in the editor; never faster than the normal poll (provider).
+      safetyPollMs: seconds(config.safetyPoll, DEFAULT_SAFETY_POLL_MS, 50),
       eventsPageSize: Number.isInteger(Number(config.eventsPageSize))
         ? Math.min(300, Math.max(1, Number(config.eventsPageSize)))
         : undefined,
@@ -55,6 +58,7 @@ export const netatmo: VendorModule = {
           ? seconds(config.rateLimitCooldown, 600_000, 50)
           : undefined,
     });
+    if (ctx.accountId !== 'discover') provider.checkConnected();
     const close = provider.close.bind(provider);
     provider.close = async () => {
       byClient.get(clientId)?.delete(ctx.accountId);

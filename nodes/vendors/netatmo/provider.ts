@@ -1,9 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { AbortedError, RecentIds, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  resolvePersons,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
+  CameraEvent,
   ArmRequest,
   ArmState,
   AuthInput,
@@ -27,7 +35,14 @@ import {
   forgetAuthorizations,
   type Authorizable,
 } from './oauth';
-import type { HomeStatusModule, NetatmoEvent, NetatmoPush } from './types';
+import { moduleStatus, personsOf } from './device';
+import type {
+  HomeStatusModule,
+  HomeStatusPerson,
+  NetatmoEvent,
+  NetatmoPicture,
+  NetatmoPush,
+} from './types';
 
 export interface NetatmoProviderOptions {
   baseUrl: string;
@@ -35,10 +50,16 @@ export interface NetatmoProviderOptions {
   clientSecret: string;
   store: SecretStore;
   log: Logger;
+  gate?: LoginGate;
   timeoutMs?: number;
   /** Public URL of this account's webhook; when set, events are pushed instead of polled. */
   webhookUrl?: string;
   pollIntervalMs?: number;
+  /**
+   * While the webhook is active, a slow poll still runs: Netatmo drops and bans webhooks
+   * without a word (section 3.8), and this poll is how a quiet webhook is noticed.
+   */
+  safetyPollMs?: number;
   /** Events asked for per getevents page. */
   eventsPageSize?: number;
   rateLimitCooldownMs?: number;
@@ -46,6 +67,8 @@ export interface NetatmoProviderOptions {
 
 /** One poll per home a minute: 60 calls an hour, well inside the 500 a user may make. */
 export const DEFAULT_POLL_MS = 60_000;
+/** The safety poll beside an active webhook: 6 calls an hour per home. */
+export const DEFAULT_SAFETY_POLL_MS = 600_000;
 const MAX_PAGES = 5;
 /** vpn_url and monitoring change rarely; a short cache spares the quota. */
 const STATUS_TTL_MS = 10_000;
@@ -70,12 +93,15 @@ interface Home {
   name: string;
   cameras: { id: string; type: string; name: string }[];
   persons: Map<string, string>;
+  /** Every person of the home, unknown faces (no pseudo) too, for who-is-home. */
+  everyone: { id: string; name: string | null }[];
 }
 
 interface HomeStatusEntry {
   at: number;
   modules: Map<string, HomeStatusModule>;
   away: Set<string>;
+  persons: HomeStatusPerson[];
 }
 
 function capabilitiesFor(type: string): Capabilities {
@@ -109,7 +135,12 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   private readonly recent = new RecentIds();
   private pollAbort: AbortController | undefined;
   private pushActive = false;
+  private registeredAt = 0;
+  /** Wake the pollers from a long safety-poll sleep when the webhook is lost. */
+  private readonly wakers = new Set<() => void>();
   private readonly loggedPollErrors = new Set<string>();
+  /** Event ids emitted before a restart, so a replayed push is not news again. */
+  private readonly recentLoaded: Promise<void>;
 
   constructor(opts: NetatmoProviderOptions) {
     super(opts.log);
@@ -122,7 +153,24 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       timeoutMs: opts.timeoutMs,
       rateLimitCooldownMs: opts.rateLimitCooldownMs,
       log: opts.log,
+      gate: opts.gate,
     });
+    this.recentLoaded = this.client.savedEventIds().then(
+      (ids) => {
+        for (const id of ids) this.recent.add(id);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Writes "connect first" to the log once when the account starts without a login. */
+  checkConnected(): void {
+    void this.client.checkConnected().catch(() => undefined);
+  }
+
+  /** How events arrive now: by the activated webhook, or by polling getevents. */
+  get eventDelivery(): 'webhook' | 'polling' {
+    return this.pushActive ? 'webhook' : 'polling';
   }
 
   get http() {
@@ -198,6 +246,9 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
             .filter((p) => typeof p?.id === 'string' && typeof p.pseudo === 'string')
             .map((p) => [p.id, p.pseudo as string]),
         ),
+        everyone: (h.persons ?? [])
+          .filter((p) => typeof p?.id === 'string')
+          .map((p) => ({ id: p.id, name: typeof p.pseudo === 'string' ? p.pseudo : null })),
       });
     }
     this.homes = homes;
@@ -218,7 +269,11 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
           vendor: this.vendor,
           // homestatus leaves an unreachable camera out (errors[] code 6).
           online: status.modules.has(cam.id) && !status.away.has(cam.id),
-          capabilities: capabilitiesFor(cam.type),
+          capabilities: {
+            ...capabilitiesFor(cam.type),
+            floodlight: cam.type === 'NOC',
+            persons: home.everyone.length > 0,
+          },
         });
       }
     }
@@ -236,9 +291,111 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     const away = new Set(
       (reply.body?.errors ?? []).map((e) => e?.id).filter((id): id is string => !!id),
     );
-    const entry = { at: Date.now(), modules, away };
+    const persons = (reply.body?.home?.persons ?? []).filter((p) => typeof p?.id === 'string');
+    const entry = { at: Date.now(), modules, away, persons };
     this.statuses.set(homeId, entry);
+    // Every homestatus read (an arm, a snapshot, a status msg) is news for watching nodes.
+    this.publishHome(homeId, entry);
     return entry;
+  }
+
+  private homeStatuses(home: Home, entry: HomeStatusEntry): DeviceStatus[] {
+    const persons = home.everyone.length ? personsOf(home.everyone, entry.persons) : undefined;
+    return home.cameras.map((c) => {
+      const cached = this.cachedCamera(c.id);
+      const online = entry.modules.has(c.id) && !entry.away.has(c.id);
+      return moduleStatus(
+        {
+          id: c.id,
+          name: cached?.name ?? c.name,
+          model: cached?.model ?? MODELS[c.type] ?? c.type,
+          vendor: this.vendor,
+          online,
+        },
+        entry.modules.get(c.id),
+        persons,
+      );
+    });
+  }
+
+  private publishHome(homeId: string, entry: HomeStatusEntry): void {
+    const home = this.homes.get(homeId);
+    if (!home) return;
+    this.publishStatus(this.homeStatuses(home, entry));
+  }
+
+  protected override normaliseId(id: string): string {
+    return id.toLowerCase();
+  }
+
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    const out: DeviceStatus[] = [];
+    for (const cam of cams) {
+      const home = this.homesOfCamera(cam.id);
+      if (!home) continue;
+      // listCameras has just read this home's status; it is reused, not asked again.
+      const entry = await this.status(home.id);
+      const st = this.homeStatuses(home, entry).find((s) => s.id === cam.id);
+      if (st) out.push(st);
+    }
+    return out;
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    const home = this.homeOf(cam.id);
+    // Names are resolved before the first request, so an unknown name changes nothing.
+    const homeIds = request.persons?.home
+      ? resolvePersons(request.persons.home, home.everyone)
+      : [];
+    const away = request.persons?.away;
+    const awayIds = Array.isArray(away) ? resolvePersons(away, home.everyone) : [];
+    if (request.light !== undefined) {
+      const reply = await this.client
+        .setState(
+          home.id,
+          [{ id: cam.id, floodlight: request.light }],
+          `Floodlight of "${cam.name}"`,
+        )
+        .catch((err: unknown) => {
+          // Code 21 "cannot set property floodlight" (vendor-facts 3.4): this module has none.
+          if (err instanceof CamhubError && err.vendorCode === '21') {
+            throw errors.notSupported(
+              `Camera "${cam.name}" (Netatmo) refused the floodlight (code 21).`,
+              this.capableNames((c) => c.floodlight === true).filter(
+                (n) => !n.endsWith(`(${cam.id})`),
+              ),
+            );
+          }
+          throw err;
+        });
+      const failed = (reply.body?.errors ?? []).filter((e) => e && e.code !== 23);
+      if (failed.length > 0)
+        throw this.partialFailure(home, [cam.id], failed, `floodlight ${request.light}`);
+    }
+    if (away === 'all') {
+      await this.client.setPersonsAway(home.id, undefined, `Everyone away in "${home.name}"`);
+    }
+    for (const id of awayIds) {
+      await this.client.setPersonsAway(home.id, id, `Person away in "${home.name}"`);
+    }
+    if (homeIds.length > 0) {
+      await this.client.setPersonsHome(home.id, homeIds, `Persons home in "${home.name}"`);
+    }
+    // The output is what Netatmo reports now, read back.
+    const entry = await this.status(home.id, true);
+    const out: ControlValues = {};
+    const floodlight = entry.modules.get(cam.id)?.floodlight;
+    if (
+      cam.capabilities.floodlight &&
+      (floodlight === 'on' || floodlight === 'off' || floodlight === 'auto')
+    ) {
+      out.light = floodlight;
+    }
+    if (cam.capabilities.persons) out.persons = personsOf(home.everyone, entry.persons);
+    return out;
   }
 
   private homeOf(cameraId: string): Home {
@@ -482,26 +639,76 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   protected stopEvents(): void {
     this.pollAbort?.abort();
     this.pollAbort = undefined;
+    this.wakeAll();
   }
 
-  protected closeClient(): void {
+  protected closeClient(): Promise<void> {
     forgetAuthorizations(this);
-    this.client.close();
+    // A redeploy right after a code 26 must find the pause on disk.
+    return this.client.close();
   }
 
+  private get safetyPollMs(): number {
+    const interval = this.opts.pollIntervalMs ?? DEFAULT_POLL_MS;
+    return Math.max(interval, this.opts.safetyPollMs ?? DEFAULT_SAFETY_POLL_MS);
+  }
+
+  /**
+   * addwebhook for the account's public URL, whenever the account starts with a saved login
+   * (deploy, redeploy, restart), after Connect, and again while no activation came: Netatmo
+   * keeps no promise that an earlier registration still stands (section 3.8), and a refused
+   * addwebhook (429 code 26) must not leave the account polling for good
+   * (home-assistant/core#178195).
+   */
   private registerWebhook(): void {
     const url = this.opts.webhookUrl;
-    if (!url || !this.client.connected) return;
-    this.client.addWebhook(url).then(
-      () => this.log.info('Netatmo webhook registered; waiting for its activation call'),
-      (err: unknown) =>
+    if (!url || this.closed) return;
+    this.registeredAt = Date.now();
+    void this.client
+      .hasSession()
+      .then(async (connected) => {
+        if (!connected || this.closed) return;
+        await this.client.addWebhook(url);
+        this.log.info('Netatmo webhook registered; waiting for its activation call');
+      })
+      .catch((err: unknown) =>
         this.log.warn(
           `registering the webhook failed, events are polled instead: ${redact(toCamhubError(err).message, this.secrets())}`,
         ),
-    );
+      );
   }
 
-  /** One poller per home, each with its own cursor, until the webhook takes over. */
+  private setPushActive(active: boolean): void {
+    if (this.pushActive === active) return;
+    this.pushActive = active;
+    if (!active) this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /** Sleeps until the next poll is due, or until the webhook is lost. */
+  private async nap(ms: number, signal: AbortSignal): Promise<void> {
+    let wake: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.wakers.add(wake);
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([sleep(ms, ac.signal).catch(() => undefined), woken]);
+    } finally {
+      this.wakers.delete(wake);
+      ac.abort();
+      signal.removeEventListener('abort', stop);
+    }
+    if (signal.aborted) throw new AbortedError();
+  }
+
+  /** One poller per home, each with its own cursor; slow while the webhook is active. */
   private async runPollers(signal: AbortSignal): Promise<void> {
     const started = new Map<string, Promise<void>>();
     const interval = this.opts.pollIntervalMs ?? DEFAULT_POLL_MS;
@@ -532,6 +739,8 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   private pollFailed(err: unknown): void {
     if (err instanceof AbortedError || this.closed) return;
     const e = toCamhubError(err);
+    // The client says "connect first" in the log itself, once.
+    if (e.code === 'AUTH_REQUIRED') return;
     // Said once per kind of failure, so a disconnected account does not flood the log.
     if (!this.loggedPollErrors.has(e.code)) {
       this.loggedPollErrors.add(e.code);
@@ -545,28 +754,48 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     // Events from before the node started are history, not news.
     let since = Math.floor(Date.now() / 1000);
     let wait = 0;
+    await this.recentLoaded;
     while (!signal.aborted) {
       try {
-        await sleep(wait, signal);
+        await this.nap(wait, signal);
       } catch {
         return;
       }
-      wait = interval;
-      if (this.pushActive) continue;
+      const pushed = this.pushActive;
+      wait = pushed ? this.safetyPollMs : interval;
       try {
         const fresh = await this.pollOnce(homeId, size, since);
         this.loggedPollErrors.clear();
+        let missed = 0;
         if (!signal.aborted) {
           for (const e of fresh) {
             since = Math.max(since, e.time ?? since);
-            this.deliver(e);
+            if (this.deliver(e) && pushed) missed++;
           }
         }
+        if (missed > 0 && this.pushActive) this.webhookWentQuiet(missed);
       } catch (err) {
         this.pollFailed(err);
-        wait = this.pollWait(err, interval);
+        wait = Math.max(wait, this.pollWait(err, interval));
+      }
+      if (!this.pushActive) {
+        wait = Math.min(wait, interval);
+        // No activation since the last registration: ask again, at most once a safety period.
+        if (this.opts.webhookUrl && Date.now() - this.registeredAt >= this.safetyPollMs) {
+          this.registerWebhook();
+        }
       }
     }
+  }
+
+  /** The safety poll found events the webhook never brought: it was dropped or banned. */
+  private webhookWentQuiet(missed: number): void {
+    this.setPushActive(false);
+    this.log.warn(
+      `the Netatmo webhook went quiet (${missed} event${missed === 1 ? '' : 's'} came only by polling): ` +
+        'events are polled again and the webhook is registered again',
+    );
+    this.registerWebhook();
   }
 
   /**
@@ -596,8 +825,10 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     return found.reverse().flatMap((e) => fromPolledEvent(e, homeId));
   }
 
-  private deliver(e: RawEvent): void {
-    if (!this.recent.add(e.eventId)) return;
+  /** Emits an event the first time its id is seen (across restarts too); true when emitted. */
+  private deliver(e: RawEvent): boolean {
+    if (!this.recent.add(e.eventId)) return false;
+    this.client.rememberEventId(e.eventId);
     const home = (e.homeId && this.homes.get(e.homeId)) || this.homesOfCamera(e.cameraId);
     const cached = this.cachedCamera(e.cameraId);
     const name = cached?.name ?? home?.cameras.find((c) => c.id === e.cameraId)?.name ?? e.cameraId;
@@ -612,7 +843,56 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       ...(e.personIds.length
         ? { persons: namePersons(e.personIds, home?.persons ?? new Map()) }
         : {}),
+      armed: this.monitoring(home?.id, e.cameraId),
+      ...(e.picture
+        ? {
+            // snapshot_url is a public link; an id and key are fetched with the token.
+            image: { url: e.picture.url ?? null, expiresAt: null, source: 'event' as const },
+            imageRef: e.picture,
+          }
+        : {}),
+      ...(e.clip ? { clip: { ...e.clip } } : {}),
     });
+    return true;
+  }
+
+  /**
+   * Whether the camera was monitoring when it saw the event. A camera sees nothing while its
+   * monitoring is off (3.4 [I]; the simulator models it), so an event it reports was seen
+   * while armed; a cached homestatus may be older than a switch just made, so it is not asked.
+   * The Doorbell has no monitoring: null.
+   */
+  private monitoring(homeId: string | undefined, cameraId: string): boolean | null {
+    const cam = this.cachedCamera(cameraId);
+    if (cam) return cam.capabilities.arm ? true : null;
+    const mod = homeId ? this.statuses.get(homeId)?.modules.get(cameraId) : undefined;
+    return mod?.monitoring === 'on' || mod?.monitoring === 'off' ? true : null;
+  }
+
+  /** The event's own picture: the public snapshot_url, or getcamerapicture with id and key. */
+  async eventImage(event: CameraEvent): Promise<Snapshot> {
+    const ref = (event.imageRef ?? {}) as NetatmoPicture;
+    const label = `The picture of the event on "${event.camera.name}"`;
+    let image: Buffer;
+    if (typeof ref.url === 'string') {
+      const res = await this.client.camera.request<Buffer>({
+        method: 'GET',
+        path: ref.url,
+        expect: 'buffer',
+        auth: false,
+        label,
+      });
+      image = res.data;
+    } else if (typeof ref.id === 'string' && typeof ref.key === 'string') {
+      const { id, key } = ref;
+      image = await this.track(() => this.client.cameraPicture(id, key, label));
+    } else {
+      throw new CamhubError('NOT_SUPPORTED', `${label} is not named by Netatmo.`);
+    }
+    if (image.length < 4 || image[0] !== 0xff || image[1] !== 0xd8) {
+      throw new CamhubError('CLOUD_ERROR', `${label} is not a JPEG picture.`);
+    }
+    return { image, contentType: 'image/jpeg', time: event.time };
   }
 
   private homesOfCamera(cameraId: string): Home | undefined {
@@ -637,8 +917,12 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     }
     if (!push || typeof push !== 'object') return { status: 400, body: 'body is not an object' };
     if (push.push_type === 'webhook_activation') {
-      this.pushActive = true;
-      this.log.info('Netatmo webhook active; polling stops');
+      if (!this.pushActive) {
+        this.log.info(
+          `Netatmo webhook active: events by webhook, with a safety poll every ${Math.round(this.safetyPollMs / 1000)} s`,
+        );
+      }
+      this.setPushActive(true);
       return { status: 200 };
     }
     // Netatmo wants a quick answer; names and cache refreshes happen after it.
@@ -655,6 +939,13 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       void this.listCameras({ refresh: true }).catch(() => undefined);
       return;
     }
+    if (kind === 'sd' || kind === 'alim' || kind === 'light_mode') {
+      // The push names the change, not the new value: read it, for the watching nodes.
+      if (push.home_id && this.homes.has(push.home_id) && this.watched) {
+        void this.status(push.home_id, true).catch(() => undefined);
+      }
+      return;
+    }
     const event = fromPush(push);
     if (!event) return;
     if (this.homes.size === 0 || !this.homesOfCamera(event.cameraId)) {
@@ -662,6 +953,7 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     }
     // Pushes for homes this account does not have are not ours to report.
     if (!this.homesOfCamera(event.cameraId)) return;
+    await this.recentLoaded;
     this.deliver(event);
   }
 }

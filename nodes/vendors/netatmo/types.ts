@@ -48,11 +48,20 @@ export interface HomeStatusModule {
   sd_status?: number;
   alim_status?: number;
   floodlight?: string;
+  firmware_revision?: number | string;
+  /** The doorbell's Wi-Fi level (RSSI magnitude: lower is stronger). */
+  wifi_strength?: number;
+}
+
+export interface HomeStatusPerson {
+  id: string;
+  last_seen?: number;
+  out_of_sight?: boolean;
 }
 
 export interface HomeStatus {
   body?: {
-    home?: { id?: string; modules?: HomeStatusModule[] };
+    home?: { id?: string; modules?: HomeStatusModule[]; persons?: HomeStatusPerson[] };
     errors?: { code?: number; id?: string }[];
   };
 }
@@ -62,10 +71,18 @@ export interface SetStateReply {
   body?: { errors?: { code?: number; message?: string; id?: string }[] };
 }
 
+/** An event picture in getevents: a public url, or an id and key for getcamerapicture. */
+export interface NetatmoPicture {
+  url?: string;
+  id?: string;
+  key?: string;
+}
+
 export interface NetatmoSubEvent {
   id: string;
   type: string;
   time?: number;
+  snapshot?: NetatmoPicture;
 }
 
 export interface NetatmoEvent {
@@ -76,6 +93,9 @@ export interface NetatmoEvent {
   message?: string;
   person_id?: string;
   subevents?: NetatmoSubEvent[];
+  snapshot?: NetatmoPicture;
+  video_id?: string;
+  video_status?: string;
 }
 
 export interface GetEvents {
@@ -98,4 +118,7 @@ export interface NetatmoPush {
   module_id?: string;
   message?: string;
   persons?: { id?: string; is_known?: boolean }[];
+  snapshot_url?: string;
+  snapshot_id?: string;
+  snapshot_key?: string;
 }

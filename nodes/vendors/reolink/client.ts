@@ -1,6 +1,7 @@
 import { CamhubError, errors } from '../../core/errors';
 import { HttpClient, type HttpRequest, type RawReply } from '../../core/http';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   RopAlarmConfig,
   RopBattery,
@@ -8,6 +9,7 @@ import type {
   RopDirection,
   RopErrorBody,
   RopGeneralConfig,
+  RopPirConfig,
   RopPlaySession,
   RopStreamType,
 } from './types';
@@ -20,6 +22,7 @@ export interface ReolinkClientOptions {
   log?: Logger;
   /** Connections to the server at most (camera names are read in parallel). */
   maxSockets?: number;
+  gate?: LoginGate;
 }
 
 const VENDOR = 'Reolink';
@@ -42,6 +45,7 @@ export class ReolinkClient {
       timeoutMs: opts.timeoutMs,
       maxSockets: opts.maxSockets,
       log: opts.log,
+      gate: opts.gate,
       // The gateway's Basic credentials cannot change by themselves: no refresh, fail at once.
       auth: { headers: (): Record<string, string> => (basic ? { Authorization: basic } : {}) },
       secrets: () => [opts.password, basic],
@@ -70,6 +74,39 @@ export class ReolinkClient {
         path: this.dev(uid, '/settings/general-config'),
       })
     ).data;
+  }
+
+  async setGeneralConfig(uid: string, deviceName: string, label?: string): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: this.dev(uid, '/settings/general-config'),
+      body: { deviceName },
+      idempotent: false,
+      label,
+    });
+  }
+
+  /** Battery cameras only; others answer cmd_not_support (vendor-facts 4.4). */
+  async pirConfig(uid: string, label?: string): Promise<RopPirConfig> {
+    return (
+      await this.http.request<RopPirConfig>({
+        method: 'GET',
+        path: this.dev(uid, '/settings/pir-config'),
+        coalesce: false,
+        label,
+      })
+    ).data;
+  }
+
+  /** The seed marks all three fields Required, so the full config is always sent. */
+  async setPirConfig(uid: string, pir: RopPirConfig, label?: string): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: this.dev(uid, '/settings/pir-config'),
+      body: pir,
+      idempotent: false,
+      label,
+    });
   }
 
   async alarm(uid: string, label?: string): Promise<RopAlarmConfig> {
@@ -162,9 +199,13 @@ export class ReolinkClient {
     });
   }
 
-  async battery(uid: string): Promise<RopBattery> {
+  async battery(uid: string, label?: string): Promise<RopBattery> {
     return (
-      await this.http.request<RopBattery>({ method: 'GET', path: this.dev(uid, '/states/battery') })
+      await this.http.request<RopBattery>({
+        method: 'GET',
+        path: this.dev(uid, '/states/battery'),
+        label,
+      })
     ).data;
   }
 

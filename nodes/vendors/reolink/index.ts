@@ -15,6 +15,7 @@ export const reolink: VendorModule = {
     authcode: { type: 'password' },
   },
   webhook: true,
+  webhookSecret: 'authcode',
   createProvider(config, credentials, ctx) {
     let authcode = credentials.authcode;
     if (!authcode) {
@@ -32,6 +33,7 @@ export const reolink: VendorModule = {
       timeoutMs: secondsSetting(config.timeout),
       log: ctx.log,
       store: ctx.store,
+      gate: ctx.gate,
     });
   },
 };

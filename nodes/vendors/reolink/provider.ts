@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { KeyedQueue, mapLimit, sleep } from '../../core/async';
+import { KeyedQueue, SingleFlight, mapLimit, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
+import {
+  bareStatus,
+  checkRange,
+  type ControlRequest,
+  type ControlValues,
+  type DeviceStatus,
+} from '../../core/device';
 import { CamhubError, errors } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import type { LoginGate } from '../../core/login-gate';
 import type {
   ArmRequest,
   ArmState,
@@ -18,10 +26,11 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from '../../core/provider';
+import { mostSpecific } from '../../core/msg';
 import { bearerToken, secretEquals } from '../../core/secret';
 import { ReolinkClient } from './client';
 import { capabilitiesFor } from './models';
-import type { RopAlarm, RopStreamType } from './types';
+import type { RopAlarm, RopDevice, RopPirConfig, RopStreamType } from './types';
 
 export interface ReolinkProviderOptions {
   baseUrl: string;
@@ -33,6 +42,7 @@ export interface ReolinkProviderOptions {
   log: Logger;
   /** Where camera names outlive a redeploy or restart (the account's store). */
   store?: SecretStore;
+  gate?: LoginGate;
 }
 
 const STREAM_TYPES: Record<StreamQuality, RopStreamType> = {
@@ -70,6 +80,34 @@ export const NAME_CONCURRENCY = 64;
 const NAME_TTL_MS = 24 * 3600_000;
 /** duplicate_snap means another client holds the device's one snapshot slot; wait for it. */
 const SNAP_BUSY_RETRIES = 3;
+/** NVRs have at most 32 channels (0-31), as camera ids allow. */
+const MAX_CHANNEL = 31;
+/** How long a read alarm state stands for the armed field of later alarms. */
+const ALARM_STATE_TTL_MS = 60_000;
+
+/** Seed "Set the PIR alarm notification configuration": sensitivity 0-100 (vendor-facts 4.4). */
+export const ROP_SENSITIVITY = { min: 0, max: 100 } as const;
+
+/**
+ * Seed "Set the display name of the device": 1-31 bytes of half-width letters, digits, spaces
+ * and hyphens, not beginning or ending with a space. Checked before any request.
+ */
+export function checkDisplayName(name: string): string {
+  if (Buffer.byteLength(name) < 1 || Buffer.byteLength(name) > 31) {
+    throw errors.invalidInput(
+      `The display name must be 1 to 31 characters, not ${Buffer.byteLength(name)}.`,
+    );
+  }
+  if (!/^[A-Za-z0-9 -]+$/.test(name)) {
+    throw errors.invalidInput(
+      'A Reolink display name may contain only letters A-Z, digits, spaces and hyphens.',
+    );
+  }
+  if (name.startsWith(' ') || name.endsWith(' ')) {
+    throw errors.invalidInput('A Reolink display name cannot begin or end with a space.');
+  }
+  return name;
+}
 
 /** A camera id is the device uid, with ":<channel>" for a channel other than 0 on an NVR. */
 export function parseCameraId(id: string): { uid: string; channel: number } {
@@ -88,19 +126,26 @@ export class ReolinkProvider extends BaseProvider {
   readonly vendor = 'reolink';
   readonly vendorLabel = 'Reolink';
   private readonly client: ReolinkClient;
-  private readonly snapQueue = new KeyedQueue();
+  /** One snapshot per device at a time; a stuck one frees the queue after a few deadlines. */
+  private readonly snapQueue: KeyedQueue;
+  /** uid -> the alarm notification state last read or set, for the armed field of events. */
+  private readonly alarmState = new Map<string, { armed: boolean; at: number }>();
+  private readonly alarmFlight = new SingleFlight<boolean | null>();
   private readonly authcode: string;
   /** uid -> name and when it was read; kept in the store across redeploys. */
   private readonly names = new Map<string, { name: string; at: number }>();
   private namesLoaded: Promise<void> | undefined;
   private readonly store?: SecretStore;
   private readonly baseUrl: string;
+  /** The device list's family and firmware of each online uid, as last listed. */
+  private readonly listed = new Map<string, RopDevice>();
 
   constructor(opts: ReolinkProviderOptions) {
     super(opts.log);
     this.authcode = opts.authcode;
     this.store = opts.store;
     this.baseUrl = opts.baseUrl;
+    this.snapQueue = new KeyedQueue(4 * (opts.timeoutMs ?? 15_000));
     this.client = new ReolinkClient({
       maxSockets: NAME_CONCURRENCY,
       baseUrl: opts.baseUrl,
@@ -108,6 +153,7 @@ export class ReolinkProvider extends BaseProvider {
       password: opts.password,
       timeoutMs: opts.timeoutMs,
       log: opts.log,
+      gate: opts.gate,
     });
   }
 
@@ -118,6 +164,8 @@ export class ReolinkProvider extends BaseProvider {
   protected async fetchCameras(): Promise<CameraInfo[]> {
     const [list] = await Promise.all([this.client.devices(), this.loadNames()]);
     const items = Array.isArray(list?.items) ? list.items : [];
+    this.listed.clear();
+    for (const d of items) if (d && typeof d.uid === 'string') this.listed.set(d.uid, d);
     let learned = false;
     const cameras = await mapLimit(items, NAME_CONCURRENCY, async (d): Promise<CameraInfo> => {
       const kept = this.names.get(d.uid);
@@ -137,7 +185,13 @@ export class ReolinkProvider extends BaseProvider {
         model: d.model,
         vendor: this.vendor,
         online: true,
-        capabilities: capabilitiesFor(d.model, d.family),
+        capabilities: {
+          ...capabilitiesFor(d.model, d.family),
+          rename: true,
+          // pir-config answers battery cameras only (vendor-facts 4.4).
+          motionSettings: d.family === 'battery',
+          pir: d.family === 'battery',
+        },
       };
     });
     if (learned) await this.saveNames();
@@ -190,7 +244,10 @@ export class ReolinkProvider extends BaseProvider {
       const res = await this.awake(() =>
         this.client.alarm(uid, `Reading the alarm of "${cam.name}"`),
       );
-      return { armed: res.enabled === true || res.enabled === 'true', mode: null };
+      const armed = res.enabled === true || res.enabled === 'true';
+      this.alarmState.set(uid, { armed, at: Date.now() });
+      this.patchStatus(uid, { armed });
+      return { armed, mode: null };
     });
   }
 
@@ -210,6 +267,8 @@ export class ReolinkProvider extends BaseProvider {
       await this.awake(() =>
         this.client.setAlarm(uid, armed, `Setting the alarm of "${cam.name}"`),
       );
+      this.alarmState.set(uid, { armed, at: Date.now() });
+      this.patchStatus(uid, { armed });
       return { armed, mode: null };
     });
   }
@@ -330,6 +389,97 @@ export class ReolinkProvider extends BaseProvider {
     });
   }
 
+  // ---- state and switches ----
+
+  /**
+   * What ROP tells of a camera (vendor-facts 4.3, 4.4): the device list's family and firmware,
+   * the alarm switch and, for battery cameras, states/battery. Signal, temperature and SD card
+   * are not in ROP v1.0, so they stay null. A read that fails (a camera that would not wake)
+   * leaves its field null rather than failing the other cameras.
+   */
+  protected override async readStatus(cams: CameraInfo[]): Promise<DeviceStatus[]> {
+    return Promise.all(
+      cams.map(async (cam) => {
+        const st = bareStatus(cam);
+        const dev = this.listed.get(cam.id);
+        if (!cam.online || !dev) return st;
+        st.power = dev.family === 'battery' ? 'battery' : 'mains';
+        st.firmware = typeof dev.firmware === 'string' && dev.firmware ? dev.firmware : null;
+        const [alarm, battery] = await Promise.all([
+          this.awake(() => this.client.alarm(cam.id, `Reading the alarm of "${cam.name}"`)).catch(
+            (err: unknown) => this.skipped(cam, 'alarm', err),
+          ),
+          dev.family === 'battery'
+            ? this.awake(() =>
+                this.client.battery(cam.id, `Reading the battery of "${cam.name}"`),
+              ).catch((err: unknown) => this.skipped(cam, 'battery', err))
+            : undefined,
+        ]);
+        if (alarm) st.armed = alarm.enabled === true || alarm.enabled === 'true';
+        if (battery && typeof battery.percent === 'number') {
+          const charge = String(battery.chargeStatus ?? '').toLowerCase();
+          st.battery = { percent: battery.percent, charging: charge === 'charging' };
+        }
+        return st;
+      }),
+    );
+  }
+
+  private skipped(cam: CameraInfo, what: string, err: unknown): undefined {
+    this.log.debug(`${what} of "${cam.name}" not read: ${String((err as Error)?.message ?? err)}`);
+    return undefined;
+  }
+
+  protected override async applyControl(
+    cam: CameraInfo,
+    request: ControlRequest,
+  ): Promise<ControlValues> {
+    const uid = cam.id;
+    // Every value is checked before the first request, so a bad msg changes nothing.
+    const name = request.name !== undefined ? checkDisplayName(request.name) : undefined;
+    const wanted = request.pir ?? request.motion;
+    if (wanted?.sensitivity !== undefined) {
+      checkRange(wanted.sensitivity, ROP_SENSITIVITY.min, ROP_SENSITIVITY.max, 'Sensitivity');
+    }
+    if (name !== undefined) {
+      await this.awake(() => this.client.setGeneralConfig(uid, name, `Renaming "${cam.name}"`));
+      this.names.set(uid, { name, at: Date.now() });
+    }
+    if (wanted) {
+      const label = `PIR settings of "${cam.name}"`;
+      const now = await this.awake(() => this.client.pirConfig(uid, label));
+      const next: RopPirConfig = {
+        enabled: wanted.enabled ?? now.enabled === true,
+        sensitivity: wanted.sensitivity ?? Number(now.sensitivity),
+        reduceMistakes:
+          (request.pir?.reduceMistakes as boolean | undefined) ?? now.reduceMistakes === true,
+      };
+      await this.awake(() => this.client.setPirConfig(uid, next, label));
+    }
+    // The output is the camera's values as read back, not what was asked.
+    const out: ControlValues = {};
+    const general = await this.awake(() => this.client.generalConfig(uid));
+    if (typeof general.deviceName === 'string') {
+      out.name = general.deviceName;
+      this.names.set(uid, { name: general.deviceName, at: Date.now() });
+      await this.saveNames();
+    }
+    if (cam.capabilities.pir) {
+      const pir = await this.awake(() =>
+        this.client.pirConfig(uid, `PIR settings of "${cam.name}"`),
+      );
+      out.pir = {
+        enabled: pir.enabled === true,
+        sensitivity: Number(pir.sensitivity),
+        reduceMistakes: pir.reduceMistakes === true,
+      };
+      out.motion = { enabled: out.pir.enabled, sensitivity: out.pir.sensitivity };
+    }
+    // The new name reaches msg.camera and the pickers at once.
+    if (name !== undefined) await this.listCameras({ refresh: true });
+    return out;
+  }
+
   // ROP pushes alarms to the webhook; there is nothing to start or stop on our side.
   protected startEvents(): void {
     // Warm the camera cache so event payloads carry names without a cloud call per event.
@@ -364,19 +514,58 @@ export class ReolinkProvider extends BaseProvider {
     }
     // Names come from the cached camera list; the first alarm may have to fill it.
     if (!this.cachedCamera(alarm.uid)) await this.listCameras().catch(() => undefined);
-    for (const event of this.alarmToEvents(alarm, alarm.uid)) this.emit(event);
+    const events = this.alarmToEvents(alarm, alarm.uid);
+    if (events.length > 0) {
+      const armed = await this.alarmArmed(alarm.uid);
+      for (const event of events) this.emit({ ...event, armed });
+    }
     return { status: 200, body: 'ok' };
   }
 
+  /**
+   * Whether the device's alarm notification is on (4.4): "on" as last read or set within a
+   * minute, else read now (one read per device at a time); null when it cannot be read. A
+   * remembered "off" is always read again: ROP sends alarms only while it is on (4.8), so an
+   * alarm says someone may have switched it on elsewhere since.
+   */
+  private async alarmArmed(uid: string): Promise<boolean | null> {
+    const hit = this.alarmState.get(uid);
+    if (hit?.armed && Date.now() - hit.at < ALARM_STATE_TTL_MS) return true;
+    return this.alarmFlight.run(uid, async () => {
+      try {
+        const res = await this.client.alarm(uid, 'Reading the alarm state for an alarm');
+        const armed = res.enabled === true || res.enabled === 'true';
+        this.alarmState.set(uid, { armed, at: Date.now() });
+        return armed;
+      } catch (err) {
+        this.log.debug(`Reading the alarm state of ${uid} failed: ${String(err)}`);
+        return null;
+      }
+    });
+  }
+
+  /**
+   * One alarm is one detection, one msg: its status and every AI type become its labels
+   * (vendor-facts 4.8: the status plus comma-joined AItype). Field values are looked up as the
+   * tables' own keys, so a body saying "toString" is "other", never a function.
+   */
   private alarmToEvents(alarm: RopAlarm, uid: string): CameraEvent[] {
-    const channel = Number.parseInt(String(alarm.channelId ?? '0'), 10) || 0;
+    const rawChannel = alarm.channelId ?? '0';
+    const channel = Number(typeof rawChannel === 'string' ? rawChannel.trim() || '0' : rawChannel);
+    if (!Number.isInteger(channel) || channel < 0 || channel > MAX_CHANNEL) {
+      this.log.warn(
+        `A Reolink alarm for ${uid} names channel ${JSON.stringify(rawChannel).slice(0, 20)}, not 0 to ${MAX_CHANNEL}; it is ignored.`,
+      );
+      return [];
+    }
     const id = channel === 0 ? uid : `${uid}:${channel}`;
     const name = this.cachedCamera(uid)?.name ?? uid;
-    const time = new Date().toISOString();
-    const delivery = randomUUID();
-    const types = new Set<EventType>();
+    const labels: EventType[] = [];
+    const add = (l: EventType) => {
+      if (!labels.includes(l)) labels.push(l);
+    };
     const status = typeof alarm.status === 'string' ? alarm.status : '';
-    if (STATUS_TYPES[status]) types.add(STATUS_TYPES[status]);
+    if (status && status !== 'none') add(ownValue(STATUS_TYPES, status) ?? 'other');
     const ai =
       typeof alarm.AItype === 'string'
         ? alarm.AItype
@@ -384,20 +573,28 @@ export class ReolinkProvider extends BaseProvider {
           ? alarm.AItpe
           : '';
     for (const part of ai.split(',').map((s) => s.trim())) {
-      if (part && part !== 'none') types.add(AI_TYPES[part] ?? 'other');
+      if (part && part !== 'none') add(ownValue(AI_TYPES, part) ?? 'other');
     }
-    return [...types].map((type) => ({
-      vendor: this.vendor,
-      camera: { id, name },
-      type,
-      time,
-      eventId: `${delivery}:${type}`,
-      raw: {
-        uid,
-        channelId: alarm.channelId,
-        status: alarm.status,
-        AItype: alarm.AItype ?? alarm.AItpe,
+    if (labels.length === 0) return [];
+    return [
+      {
+        vendor: this.vendor,
+        camera: { id, name },
+        type: mostSpecific(labels),
+        labels,
+        time: new Date().toISOString(),
+        eventId: randomUUID(),
+        raw: {
+          uid,
+          channelId: alarm.channelId,
+          status: alarm.status,
+          AItype: alarm.AItype ?? alarm.AItpe,
+        },
       },
-    }));
+    ];
   }
+}
+
+function ownValue<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }

@@ -26,6 +26,13 @@ export interface RopPlaySession {
   expiredIn: number;
 }
 
+/** Seed "PIR Alarm Notification Configuration": all three fields required; sensitivity 0-100. */
+export interface RopPirConfig {
+  enabled: boolean;
+  sensitivity: number;
+  reduceMistakes: boolean;
+}
+
 export interface RopBattery {
   percent: number;
   chargeStatus: string;

@@ -24,7 +24,7 @@ export const arloFaults: FaultVendor = {
       sim
         .requests({ path: NOTIFY, method: 'POST' })
         .filter((r) => r.status === 200 && Date.parse(r.time) >= after).length;
-    let restartedAt = 0;
+    let droppedAt = 0;
     return {
       account: (timeout) => ({
         id: 'acc',
@@ -74,10 +74,12 @@ export const arloFaults: FaultVendor = {
       events: {
         camera: U.frontDoor,
         async connect() {
-          // Live once the stream is up and the base station's subscription was (re)made on it.
+          // Live once the stream is up and a base station's subscription was (re)made or
+          // renewed on it since this call: an earlier flow's registration proves nothing.
+          const since = Date.now();
           for (;;) {
             const c = sim.bus.connections;
-            if (c.mqtt + c.sse === 1 && subscribed(restartedAt) > 0) break;
+            if (c.mqtt + c.sse === 1 && subscribed(since) > 0) break;
             await delay(20);
           }
         },
@@ -85,11 +87,27 @@ export const arloFaults: FaultVendor = {
           sim.trigger(camera, 'motion');
         },
       },
+      noWebhook: 'Arlo pushes over its own MQTT or SSE stream, not to a webhook (vendor facts 2.9)',
+      channel: {
+        drop() {
+          // Base stations answer their subscription about once a minute or never (vendor
+          // facts 2.4): after this drop none answers.
+          sim.setSubscriptionAnswers('never');
+          droppedAt = Date.now();
+          sim.dropStream();
+        },
+        async back() {
+          for (;;) {
+            const c = sim.bus.connections;
+            if (c.mqtt + c.sse === 1 && subscribed(droppedAt) > 0) break;
+            await delay(20);
+          }
+        },
+      },
       async restart() {
         // Every listener goes down (the stream is cut) and comes back with the same accounts,
         // tokens and devices, as a cloud does after a redeploy of its servers.
         await sim.close();
-        restartedAt = Date.now();
         await sim.bus.start(mqttPort);
         await sim.server.start();
         await sim.auth.start();

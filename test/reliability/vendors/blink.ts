@@ -76,6 +76,7 @@ export const blinkFaults: FaultVendor = {
       isLogin: (e: LogEntry) => e.method === 'POST' && e.path === '/oauth/token',
       asyncKinds: ['arm', 'snapshot'],
       neverComplete: () => sim.nextCommands('never'),
+      noChannel: 'Blink has no event stream: events come by polling (vendor facts 1.8)',
       syncCommands:
         'Blink answers a liveview request with the stream server at once; there is no command to wait for',
       events: {
@@ -90,6 +91,8 @@ export const blinkFaults: FaultVendor = {
           sim.trigger(camera, 'doorbell');
         },
       },
+      noWebhook:
+        'Blink has no push channel for third parties: events come by polling (vendor facts 1.8)',
       async restart() {
         // The same cloud, database and all, back on the same port.
         await sim.server.close();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { NETATMO_IDS, startNetatmoSim } from '../../../simulator/netatmo';
 import { delay, serveHttpAdmin } from '../../helpers/nodered';
 import { freePort } from './ports';
@@ -18,6 +19,10 @@ export const netatmoFaults: FaultVendor = {
         .requests({ path: '/api/getevents' })
         .filter((r) => r.status === 200 && Date.parse(r.time) >= after).length;
     let restartedAt = 0;
+    const activations = () =>
+      sim.deliveries().filter((d) => d.body.includes('webhook_activation') && d.status === 200)
+        .length;
+    let activationsSeen = 0;
     return {
       account: (timeout) => ({
         id: 'acc',
@@ -87,6 +92,7 @@ export const netatmoFaults: FaultVendor = {
       },
       expireToken: () => void sim.expireAccessTokens(),
       isLogin: (e: LogEntry) => e.method === 'POST' && e.path === '/oauth2/token',
+      noChannel: 'Netatmo has no event stream: events come by webhook or polling',
       syncCommands:
         'Netatmo commands are synchronous: setstate answers with the result, and a snapshot is a plain GET from the camera',
       events: {
@@ -97,6 +103,37 @@ export const netatmoFaults: FaultVendor = {
         },
         async trigger(camera) {
           await sim.trigger(camera, { type: 'movement' });
+        },
+      },
+      webhook: {
+        account: (webUrl) => ({
+          id: 'acc',
+          type: 'camhub-netatmo',
+          baseUrl: sim.url,
+          timeout: 5,
+          webhookUrl: `${webUrl}/camhub/netatmo/acc`,
+          // Events in these rows come by webhook only.
+          pollInterval: 3600,
+        }),
+        async ready() {
+          // Registered and activated: one more activation call answered 200 (section 3.8).
+          const seen = activationsSeen;
+          while (activations() <= seen) await delay(20);
+          activationsSeen = activations();
+        },
+        push: async (camera) =>
+          (await sim.trigger(camera, { type: 'movement' })).deliveries[0]?.status ?? null,
+        async escapedPush(webUrl, camera) {
+          const body = `{ "event_type" : "movement", "push_type" : "NACamera-movement", "event_id" : "esc-${Date.now()}", "camera_id" : "${camera}", "home_id" : "${I.home}", "message" : "Bewegung in der K\\u00fcche", "snapshot_url" : "https:\\/\\/netatmocameraimage.blob.core.windows.net\\/production\\/x" }`;
+          const res = await fetch(`${webUrl}/camhub/netatmo/acc`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'X-Netatmo-secret': createHmac('sha256', sim.clientSecret).update(body).digest('hex'),
+            },
+            body,
+          });
+          return res.status;
         },
       },
       async restart() {

@@ -38,6 +38,7 @@ export const reolinkFaults: FaultVendor = {
       clearRequests: () => sim.clearRequests(),
       setOnline: (camera, online) => sim.setOnline(camera, online),
       noToken: 'ROP has no token: an optional gateway checks Basic credentials on each call',
+      noChannel: 'ROP has no event stream: alarms come by webhook',
       syncCommands: 'ROP commands are synchronous: the server answers when the camera has',
       events: {
         camera: U.ptzOutdoor,
@@ -47,6 +48,25 @@ export const reolinkFaults: FaultVendor = {
         },
         async trigger(camera) {
           await sim.trigger(camera, { status: 'MD', aiType: 'none' });
+        },
+      },
+      webhook: {
+        account: () => ({ id: 'acc', type: 'camhub-reolink', baseUrl: sim.url, timeout: 5 }),
+        // ROP posts to the configured URL; there is nothing to register (section 4.8).
+        ready: async (webUrl) => {
+          callback = `${webUrl}/camhub/reolink/acc?authcode=${AUTHCODE}`;
+          sim.setCallback(callback);
+        },
+        push: async (camera) => (await sim.trigger(camera, { status: 'MD' })).status,
+        async escapedPush(webUrl, camera) {
+          // JSON whatever the content type (section 4.8), here one a form parser would take.
+          const body = `{ "uid" : "${camera}", "channelId" : "0", "status" : "MD", "AItype" : "people", "note" : "K\\u00fcche \\/ Garten" }`;
+          const res = await fetch(`${webUrl}/camhub/reolink/acc?authcode=${AUTHCODE}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body,
+          });
+          return res.status;
         },
       },
       async restart() {

@@ -64,6 +64,30 @@ export interface FaultCloud {
     trigger(camera: string): Promise<void>;
     camera: string;
   };
+  /** Push clouds, for the webhook rows; absent with the reason in noWebhook. */
+  webhook?: {
+    /** The account with its public webhook URL on Node-RED's node server `webUrl`. */
+    account(webUrl: string): FlowNode;
+    /** After each (re)start of the flow: resolves once the cloud pushes to it. */
+    ready(webUrl: string): Promise<void>;
+    /** One event pushed by the cloud; resolves with the receiver's HTTP status. */
+    push(camera: string): Promise<number | null>;
+    /** A push written with escaped slashes, \u escapes and spaces, signed or keyed as the
+     *  cloud does, sent under an unhelpful content type; resolves with the HTTP status. */
+    escapedPush(webUrl: string, camera: string): Promise<number>;
+  };
+  noWebhook?: string;
+  /**
+   * The account's persistent event stream (Arlo's MQTT or SSE), for the reconnect rows; absent
+   * where events come by polling or webhook, with the reason in `noChannel`.
+   */
+  channel?: {
+    /** Cut the stream as a network blip does, with its base stations answering no subscription. */
+    drop(): void | Promise<void>;
+    /** Resolves once the client is connected again, waiting for nothing more. */
+    back(): Promise<void>;
+  };
+  noChannel?: string;
   /** Stop and start the cloud on the same ports, keeping what a client would expect to keep. */
   restart(): Promise<void>;
   close(): Promise<void>;
