@@ -65,9 +65,10 @@ const settle = () => new Promise((r) => setTimeout(r, 50));
 async function count(
   cloud: BenchCloud,
   fn: (attempt: number) => Promise<unknown>,
+  attempts = 2,
 ): Promise<{ n: number; calls: string[] }> {
   let best: { n: number; calls: string[] } | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
     await settle();
     cloud.clearLog();
     await fn(attempt);
@@ -110,8 +111,11 @@ export async function requestsPerAction(
     });
   }
   // The editor's camera picker: a refresh lists again; names and such may be kept.
-  const list = await count(cloud, () =>
-    helper.request().get('/camhub/accounts/acc/cameras?refresh=1'),
+  // Once: a second refresh right after the first may be answered from what it just read.
+  const list = await count(
+    cloud,
+    () => helper.request().get('/camhub/accounts/acc/cameras?refresh=1'),
+    1,
   );
   rows.push({
     action: 'listCameras',

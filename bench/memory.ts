@@ -13,20 +13,32 @@ const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS || 100);
  * node of that type needs. A type whose compiled node is not in dist/ (or not registered by
  * the test runtime) is left out, so a node added on another branch joins by one entry here.
  */
-export const MEMORY_NODES: { type: string; props: (camera: string) => Record<string, unknown> }[] =
-  [
-    { type: 'camhub-event', props: () => ({ camera: '', types: [] }) },
-    { type: 'camhub-snapshot', props: (camera) => ({ camera }) },
-    { type: 'camhub-arm', props: (camera) => ({ camera }) },
-    { type: 'camhub-stream', props: (camera) => ({ camera }) },
-    // Event pictures: the event node fetching each event's picture.
-    { type: 'camhub-event', props: () => ({ camera: '', types: [], image: 'event-or-live' }) },
-    // Camera status: half of the device nodes watch (one shared state interval per account).
-    { type: 'camhub-device', props: (camera) => ({ camera, watch: false }) },
-    { type: 'camhub-device', props: () => ({ camera: '', watch: true }) },
-    { type: 'camhub-control', props: (camera) => ({ camera }) },
-    // Recordings: add { type: 'camhub-recordings', props: (camera) => ({ camera }) } once built.
-  ];
+export const MEMORY_NODES: {
+  type: string;
+  /** How the table names this kind, when the type alone does not say. */
+  label?: string;
+  props: (camera: string) => Record<string, unknown>;
+}[] = [
+  { type: 'camhub-event', props: () => ({ camera: '', types: [] }) },
+  { type: 'camhub-snapshot', props: (camera) => ({ camera }) },
+  { type: 'camhub-arm', props: (camera) => ({ camera }) },
+  { type: 'camhub-stream', props: (camera) => ({ camera }) },
+  // Event pictures: the event node fetching each event's picture.
+  {
+    type: 'camhub-event',
+    label: 'camhub-event with picture',
+    props: () => ({ camera: '', types: [], image: 'event-or-live' }),
+  },
+  // Camera status: half of the device nodes watch (one shared state interval per account).
+  { type: 'camhub-device', props: (camera) => ({ camera, watch: false }) },
+  {
+    type: 'camhub-device',
+    label: 'camhub-device watching',
+    props: () => ({ camera: '', watch: true }),
+  },
+  { type: 'camhub-control', props: (camera) => ({ camera }) },
+  // Recordings: add { type: 'camhub-recordings', props: (camera) => ({ camera }) } once built.
+];
 
 function dropHarnessHistory(): void {
   // The test runtime records every node call (status, log, send) in sinon spies; that history
@@ -99,7 +111,7 @@ export async function memoryRun(vendor: BenchVendor) {
   await unload();
   await Promise.all(clouds.map((c) => c.close()));
   return {
-    nodeTypes: kinds.map((k) => k.type),
+    nodeTypes: kinds.map((k) => k.label ?? k.type),
     nodesPerAccount: perAccount,
     redeploys: REDEPLOYS,
     before,
