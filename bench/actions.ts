@@ -13,7 +13,15 @@ import {
   unload,
 } from '../test/helpers/nodered';
 import type { ActionName, BenchCloud, BenchVendor, Minimum } from './cloud';
-import { available, awaitEventChannel, baseFlow, now, pictureFlow, viaNode } from './harness';
+import {
+  available,
+  awaitEventChannel,
+  baseFlow,
+  newestRecording,
+  now,
+  pictureFlow,
+  viaNode,
+} from './harness';
 import { round } from './stats';
 
 export interface ActionCount {
@@ -51,9 +59,29 @@ export const ACTIONS: CountedAction[] = [
   { action: 'status', node: 'arm', payload: () => 'status', raw: (c, cam) => c.raw.status(cam) },
   // Camera status (online, battery, storage) from camhub-device; no raw client yet.
   { action: 'cameraStatus', requires: 'camhub-device', node: 'dev', payload: () => 1 },
-  // Recordings list, play and download join here when camhub-recordings is built, e.g.
-  // { action: 'recordingsList', requires: 'camhub-recordings', node: 'rec', payload: () => ... }
+  {
+    action: 'recordingsList',
+    requires: 'camhub-recordings',
+    node: 'rec-list',
+    payload: () => 'list',
+    raw: (c, cam) => c.raw.recordings?.list(cam) ?? Promise.resolve(),
+  },
+  {
+    action: 'recordingPlay',
+    requires: 'camhub-recordings',
+    node: 'rec-play',
+    payload: () => ({ action: 'play', id: recordingId }),
+  },
+  {
+    action: 'recordingDownload',
+    requires: 'camhub-recordings',
+    node: 'rec-download',
+    payload: () => ({ action: 'download', id: recordingId }),
+  },
 ];
+
+/** The newest recording's id, read once the recordings node is deployed. */
+let recordingId = '';
 
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
@@ -92,7 +120,14 @@ export async function requestsPerAction(
   const rows: ActionCount[] = [];
   await load(baseFlow(vendor, cloud, camera, { events: false }), { acc: cloud.credentials });
   await cloud.connect?.('acc');
+  if (available('camhub-recordings') && cloud.raw.recordings) {
+    await cloud.raw.recordings.seed(camera);
+    recordingId = await newestRecording();
+  }
   for (const a of ACTIONS.filter((x) => !x.requires || available(x.requires))) {
+    if (a.action.startsWith('record') && !cloud.raw.recordings) continue;
+    if (a.action === 'recordingPlay' && !cloud.raw.recordings?.play) continue;
+    if (a.action === 'recordingDownload' && !cloud.raw.recordings?.download) continue;
     // Two warm-up rounds: the first may log in, list cameras or open the event stream.
     for (let i = 0; i < 2; i++) {
       await viaNode(a.node, a.payload(i));

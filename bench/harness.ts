@@ -61,6 +61,16 @@ export function baseFlow(
     ...(available('camhub-device')
       ? [{ id: 'dev', type: 'camhub-device', account: 'acc', camera, wires: [['out']] }]
       : []),
+    ...(available('camhub-recordings')
+      ? (['list', 'play', 'download'] as const).map((action) => ({
+          id: `rec-${action}`,
+          type: 'camhub-recordings',
+          account: 'acc',
+          camera,
+          action,
+          wires: [['out']],
+        }))
+      : []),
     { id: 'out', type: 'helper' },
     { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
     { id: 'err', type: 'helper' },
@@ -201,6 +211,62 @@ export async function pictureLatency(
   }
   await raw.close();
   return { camhub: summarise(viaCamhub), raw: summarise(viaRaw), withoutPicture: missing };
+}
+
+/**
+ * The recordings node beside a raw client of the same calls: list (the last 24 hours, every
+ * page), then play and download of the newest, where the cloud has them.
+ */
+export async function recordingTimes(
+  cloud: BenchCloud,
+  camera: string,
+  iter: number,
+  warm: number,
+): Promise<Record<string, Pair>> {
+  const raw = cloud.raw.recordings;
+  if (!raw || !available('camhub-recordings')) return {};
+  await raw.seed(camera);
+  const key = await raw.list(camera);
+  const id = await newestRecording();
+  const reseed = (seed: number) => cloud.reseedLatency(seed);
+  const out: Record<string, Pair> = {};
+  out['rec list'] = await sideBySide(
+    iter,
+    () => viaNode('rec-list', 'list'),
+    () => timed(() => raw.list(camera)),
+    warm,
+    reseed,
+  );
+  const play = raw.play;
+  if (play) {
+    out['rec play'] = await sideBySide(
+      iter,
+      () => viaNode('rec-play', { action: 'play', id }),
+      () => timed(() => play(camera, key)),
+      warm,
+      reseed,
+    );
+  }
+  const download = raw.download;
+  if (download) {
+    out['rec dl'] = await sideBySide(
+      iter,
+      () => viaNode('rec-download', { action: 'download', id }),
+      () => timed(() => download(camera, key)),
+      warm,
+      reseed,
+    );
+  }
+  return out;
+}
+
+/** The id of the newest recording the recordings node lists. */
+export async function newestRecording(): Promise<string> {
+  const first = nextMessage('out', 30_000);
+  getNode('rec-list').receive({ payload: 'list' });
+  const items = (await first).payload as { id: string }[];
+  if (!items.length) throw new Error('the recordings node listed nothing');
+  return items[0].id;
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   eventLatency,
   pictureFlow,
   pictureLatency,
+  recordingTimes,
   sideBySide,
   timed,
   viaNode,
@@ -148,6 +149,8 @@ interface LatencyFigures {
   arm: Pair;
   status: Pair;
   events: Awaited<ReturnType<typeof eventLatency>>;
+  /** The recordings node's list, play and download, where the cloud has them. */
+  recordings: Record<string, Pair>;
   /** Event to msg with its picture attached; absent before the event node could attach one. */
   picture?: Awaited<ReturnType<typeof pictureLatency>>;
 }
@@ -195,6 +198,7 @@ async function atLatency(
     () => 'status',
     () => cloud.raw.status(camera),
   );
+  const recordings = await recordingTimes(cloud, camera, iter, warm);
   // A disarmed camera (or system) raises no event: leave it armed for the event figures.
   await cloud.raw.arm(camera, true);
   await unload();
@@ -218,7 +222,18 @@ async function atLatency(
     await unload();
   }
   cloud.setLatency(0, 0);
-  return { rttMs, jitterMs, iterations: iter, snapshot, stream, arm, status, events, picture };
+  return {
+    rttMs,
+    jitterMs,
+    iterations: iter,
+    snapshot,
+    stream,
+    arm,
+    status,
+    recordings,
+    events,
+    picture,
+  };
 }
 
 /** Listing, snapshot and event figures per account size, at a real cloud's round-trip time. */
@@ -283,11 +298,13 @@ function printLatency(figs: LatencyFigures[]) {
   console.log(
     `action     ${figs.map((f) => `| ${`${f.rttMs} ms RTT`.padEnd(9)} node p50  raw p50  ratio p50 / p95 `).join('')}`,
   );
-  for (const name of ['snapshot', 'stream', 'arm', 'status'] as const) {
+  const names = ['snapshot', 'stream', 'arm', 'status', ...Object.keys(figs[0]?.recordings ?? {})];
+  for (const name of names) {
     console.log(
       `${name.padEnd(10)} ${figs
         .map((f) => {
-          const p = f[name];
+          const p = (f as unknown as Record<string, Pair | undefined>)[name] ?? f.recordings[name];
+          if (!p) return '|          (none)';
           return `|          ${fmt(p.node.p50, 8)} ${fmt(p.raw.p50, 8)}   ${p.ratioP50.toFixed(2)} / ${p.ratioP95.toFixed(2)}   `;
         })
         .join('')}`,

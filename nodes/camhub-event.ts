@@ -54,10 +54,12 @@ export = function (RED: NodeAPI): void {
           payload,
           ...(image ? { image } : {}),
         });
+        const missing = typeof info?.error === 'string' ? info.error : '';
+        // A picture that could not be had shows, so a user sees why a notification came bare.
         this.status({
-          fill: 'green',
+          fill: missing ? 'yellow' : 'green',
           shape: 'dot',
-          text: `${t(RED, `types.${event.type}`)} ${clock()}`,
+          text: `${t(RED, `types.${event.type}`)} ${clock()}${missing ? ` (${t(RED, 'status.noPicture', { code: missing })})` : ''}`,
         });
       };
       unsubscribe = provider.subscribe((event: CameraEvent) => {

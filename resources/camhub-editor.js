@@ -41,7 +41,7 @@
         '.camhub-offline{color:var(--red-ui-text-color-error,#c44)}' +
         '.camhub-copy{display:inline-block;width:70%;vertical-align:top}' +
         '.camhub-copy-text{display:block;white-space:normal;word-break:break-all;' +
-        'user-select:all}' +
+        'overflow-wrap:anywhere;font-family:monospace;user-select:all}' +
         '.camhub-copy-buttons{margin-top:4px;display:flex;gap:4px}',
     )
     .appendTo('head');
@@ -150,7 +150,19 @@
    * Cameras of an account: from the deployed account, else by discovery with the values
    * typed in its dialog (secrets left blank are taken from the stored credentials).
    */
+  var listing = {};
   function listCameras(accountId) {
+    // The camera picker and the quality row ask at once: one request (one login) for both.
+    if (listing[accountId]) return listing[accountId];
+    var promise = readCameras(accountId);
+    listing[accountId] = promise;
+    promise.always(function () {
+      delete listing[accountId];
+    });
+    return promise;
+  }
+
+  function readCameras(accountId) {
     var d = $.Deferred();
     var account = RED.nodes.node(accountId);
     if (!account) return d.reject({ message: _('common.label.noAccount') }).promise();
@@ -241,6 +253,57 @@
     load();
   }
 
+  /**
+   * Offers only the qualities the chosen camera (else any camera of the account) has, and hides
+   * the row where there is no choice. `accountTypes` names the clouds that honour a quality for
+   * this node at all (Netatmo's snapshot, for one, has a single picture).
+   */
+  function qualityFilter(node, accountTypes) {
+    var $select = $('#node-input-quality');
+    var $all = $select.find('option').detach();
+    var wanted = node.quality || 'main';
+    var cams = [];
+    function apply() {
+      var account = RED.nodes.node($('#node-input-account').val());
+      var id = $('#node-input-camera').val();
+      var allowed = [];
+      var honours = !!account && (!accountTypes || accountTypes.indexOf(account.type) !== -1);
+      if (honours) {
+        cams.forEach(function (c) {
+          if (id && c.id !== id) return;
+          ((c.capabilities && c.capabilities.streamQualities) || []).forEach(function (q) {
+            if (allowed.indexOf(q) === -1) allowed.push(q);
+          });
+        });
+      }
+      // Until the cameras are read, every choice stays, so nothing is lost.
+      if (!cams.length && honours) allowed = ['main', 'sub', 'extern'];
+      $select.empty();
+      $all.each(function () {
+        if (allowed.indexOf($(this).attr('value')) !== -1) $select.append($(this).clone());
+      });
+      $select.val(allowed.indexOf(wanted) !== -1 ? wanted : allowed[0] || 'main');
+      if (!$select.val()) $select.append($all.filter('[value="main"]').clone()).val('main');
+      $select.closest('.form-row').toggle(allowed.length > 1);
+    }
+    function load() {
+      cams = [];
+      apply();
+      var id = $('#node-input-account').val();
+      if (!id) return;
+      listCameras(id).done(function (list) {
+        cams = list;
+        apply();
+      });
+    }
+    $select.on('change', function () {
+      wanted = $select.val() || wanted;
+    });
+    $('#node-input-account').on('change', load);
+    $('#node-input-camera').on('change', apply);
+    load();
+  }
+
   /** Renders the cameras a discovery found: online dot, name, model, id, capability icons. */
   function renderCameras($out, cams) {
     $out.empty();
@@ -298,9 +361,75 @@
           renderCameras($out, r.data || []);
         })
         .fail(function (xhr) {
-          $out.empty().text((xhr.responseJSON && xhr.responseJSON.message) || xhr.statusText);
+          var r = xhr.responseJSON || {};
+          if (r.auth && r.auth.session) authStepInPlace($out, r.auth.session, r.auth.step || {});
+          else $out.empty().text(r.message || xhr.statusText);
         });
     });
+  }
+
+  /**
+   * The next step of a sign-in Discover had to start (a 2FA code, a factor to pick, a push to
+   * approve), right where the cameras will be listed.
+   */
+  function authStepInPlace($out, session, step) {
+    $out.empty();
+    var english = !RED.i18n || !RED.i18n.lang || /^en\b/i.test(RED.i18n.lang());
+    $('<div class="form-tips">')
+      .text(english && step.message ? step.message : _('common.label.signInStep'))
+      .appendTo($out);
+    var $row = $('<div class="camhub-discover-step" style="margin-top:6px">').appendTo($out);
+    var $error = $('<div class="form-tips camhub-discover-error" style="margin-top:4px">')
+      .hide()
+      .appendTo($out);
+    function send(input) {
+      $.ajax({
+        url: 'camhub/discover/' + encodeURIComponent(session) + '/auth',
+        method: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify(input),
+      })
+        .done(function (r) {
+          var d = (r && r.data) || {};
+          if (d.cameras) renderCameras($out, d.cameras);
+          else authStepInPlace($out, session, d.step || {});
+        })
+        .fail(function (xhr) {
+          $error.text((xhr.responseJSON && xhr.responseJSON.message) || xhr.statusText).show();
+        });
+    }
+    function button(label, onClick) {
+      return $('<button type="button" class="red-ui-button">')
+        .text(label)
+        .on('click', function (e) {
+          e.preventDefault();
+          onClick();
+        });
+    }
+    if (step.next === 'factor' && step.choices && step.choices.length) {
+      var $factor = $('<select id="node-config-camhub-discover-factor" style="width:60%">')
+        .attr('aria-label', _('common.label.factor'))
+        .appendTo($row);
+      step.choices.forEach(function (c) {
+        $('<option>').val(c.id).text(c.label).appendTo($factor);
+      });
+      button(_('common.label.sendCode'), function () {
+        send({ factor: $factor.val() });
+      }).appendTo($row);
+    } else if (step.next === 'approve') {
+      button(_('common.label.approved'), function () {
+        send({ poll: '1' });
+      }).appendTo($row);
+    } else {
+      var $code = $('<input type="text" id="node-config-camhub-discover-code" style="width:30%">')
+        .attr({ autocomplete: 'one-time-code', inputmode: 'numeric' })
+        .attr('aria-label', _('common.label.code'))
+        .attr('placeholder', _('common.label.code'))
+        .appendTo($row);
+      button(_('common.label.verify'), function () {
+        send({ code: String($code.val() || '') });
+      }).appendTo($row);
+    }
   }
 
   /**
@@ -312,7 +441,7 @@
   function copyBox($box, opts) {
     opts = opts || {};
     $box.empty().addClass('camhub-copy');
-    var $text = $('<code class="camhub-copy-text">').appendTo($box);
+    var $text = $('<div class="camhub-copy-text">').appendTo($box);
     var $buttons = $('<div class="camhub-copy-buttons">').appendTo($box);
     var full = '';
     var $show = $('<button type="button" class="red-ui-button red-ui-button-small">')
@@ -349,6 +478,18 @@
     return set;
   }
 
+  /**
+   * The words for a sign-in step: the cloud's own English message in an English editor, else
+   * the catalog's text for the step (`keys[next]`, then `keys[state]`), so a German editor
+   * reads German.
+   */
+  function stepText(node, step, keys) {
+    var english = !RED.i18n || !RED.i18n.lang || /^en\b/i.test(RED.i18n.lang());
+    if (english && step.message) return step.message;
+    var key = (step.next && keys[step.next]) || keys[step.state];
+    return key ? node._(key) : step.message || '';
+  }
+
   /** The account property: any camhub account (see accountSelect for why it has a type). */
   function accountProperty() {
     return {
@@ -375,7 +516,16 @@
         return this._(type + '.paletteLabel');
       },
       label: function () {
-        return this.name || this._(type + '.paletteLabel');
+        // A palette label may carry Node-RED's line break ("\\n ") after a hyphen (U+2010, which
+        // Node-RED does not split on) where a long word is best split (German "Schnapp-schuss",
+        // "Kamera-Ereignis"); the node on the canvas reads it whole.
+        return (
+          this.name ||
+          this._(type + '.paletteLabel')
+            .replace(/\u2010\\n (?=\p{Lu})/gu, '-')
+            .replace(/\u2010\\n /g, '')
+            .replace(/\u2010/g, '-')
+        );
       },
       labelStyle: function () {
         return this.name ? 'node_label_italic' : '';
@@ -409,6 +559,8 @@
     editorHooks: editorHooks,
     discoverButton: discoverButton,
     copyBox: copyBox,
+    qualityFilter: qualityFilter,
+    stepText: stepText,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
     accountSelect: accountSelect,

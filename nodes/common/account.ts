@@ -114,6 +114,8 @@ export function registerAccountType(RED: NodeAPI, opts: AccountTypeOptions): voi
             vendor: opts.label,
             store: fileStore(RED, this.id, 'gate'),
             fingerprint: fingerprint(this.baseUrl, config.authUrl, creds),
+            // Tests shorten the first hold; users have no reason to.
+            baseMs: Number(process.env.CAMHUB_LOGIN_BACKOFF_MS) || undefined,
             log,
           }),
         });

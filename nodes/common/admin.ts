@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { NodeAPI } from 'node-red';
 import { CamhubError, toCamhubError } from '../core/errors';
 import { silentLogger } from '../core/log';
 import { redact } from '../core/redact';
 import { serverUrlProblem } from '../core/settings';
-import type { CameraInfo, CameraProvider, SecretStore } from '../core/provider';
+import type { AuthStep, CameraInfo, CameraProvider, SecretStore } from '../core/provider';
 import { findVendor, VENDORS } from '../vendors';
 import { accounts } from './account';
 import { localized, requestLanguage } from './red';
@@ -82,12 +83,19 @@ function adminError(key: string, message: string): CamhubError {
  * route's own sentence, or what the code means and what to do; the cloud's English words
  * follow in `detail`.
  */
-function fail(res: Res, err: unknown, secrets: string[] = [], lang = 'en-US'): void {
+function fail(
+  res: Res,
+  err: unknown,
+  secrets: string[] = [],
+  lang = 'en-US',
+  auth?: { session: string; step: AuthStep },
+): void {
   const e = toCamhubError(err);
   const status = e.code === 'NOT_CONFIGURED' || e.code === 'INVALID_INPUT' ? 400 : 502;
   const english = redact(e.message, secrets);
+  const extra = auth ? { auth } : {};
   if (lang === 'en-US') {
-    res.status(status).json({ success: false, code: e.code, message: english });
+    res.status(status).json({ success: false, code: e.code, message: english, ...extra });
     return;
   }
   const key = (err as { adminKey?: unknown }).adminKey;
@@ -95,7 +103,35 @@ function fail(res: Res, err: unknown, secrets: string[] = [], lang = 'en-US'): v
     typeof key === 'string'
       ? localized(lang, key)
       : `${localized(lang, `errors.${e.code}`)}: ${localized(lang, `advice.${e.code}`)}`;
-  res.status(status).json({ success: false, code: e.code, message, detail: english });
+  res.status(status).json({ success: false, code: e.code, message, detail: english, ...extra });
+}
+
+/** Discoveries waiting for a 2FA code, by random id; each ends after PENDING_MS. */
+const PENDING_MS = 10 * 60_000;
+const MAX_PENDING = 8;
+const discoveries = new Map<string, { provider: CameraProvider; timer: NodeJS.Timeout }>();
+
+function dropPending(id: string): void {
+  const pending = discoveries.get(id);
+  if (!pending) return;
+  discoveries.delete(id);
+  clearTimeout(pending.timer);
+  void pending.provider.close();
+}
+
+function keepPending(provider: CameraProvider): string {
+  // The oldest goes first: a few editors at once, never an unbounded pile of logins.
+  while (discoveries.size >= MAX_PENDING) dropPending(discoveries.keys().next().value as string);
+  const id = randomBytes(18).toString('base64url');
+  const timer = setTimeout(() => dropPending(id), PENDING_MS);
+  timer.unref();
+  discoveries.set(id, { provider, timer });
+  return id;
+}
+
+/** A login step for the dialog: what to show next, with no secret in its words. */
+function stepReply(step: AuthStep, secrets: string[]): AuthStep {
+  return { ...step, ...(step.message ? { message: redact(step.message, secrets) } : {}) };
 }
 
 export function mountAdminRoutes(RED: NodeAPI): void {
@@ -297,7 +333,7 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       Object.keys(vendor.credentials).every((k) => (creds[k] ?? '') === (stored[k] ?? ''));
     if (asDeployed && deployed.provider) {
       deployed.provider
-        .listCameras({ refresh: true })
+        .listCameras({ refresh: editorRefresh(deployed.provider, true) })
         .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
         .catch((err: unknown) => fail(res, err, secrets, lang(req)));
       return;
@@ -317,10 +353,65 @@ export function mountAdminRoutes(RED: NodeAPI): void {
       fail(res, err, secrets, lang(req));
       return;
     }
-    provider
-      .listCameras({ refresh: true })
-      .then((cams) => res.json({ success: true, data: camerasReply(cams) }))
-      .catch((err: unknown) => fail(res, err, secrets, lang(req)))
-      .finally(() => void provider.close());
+    provider.listCameras({ refresh: true }).then(
+      (cams) => {
+        res.json({ success: true, data: camerasReply(cams) });
+        void provider.close();
+      },
+      async (err: unknown) => {
+        // A fresh login that stops at 2FA goes on in the dialog: the provider waits, under
+        // a random id, for the code (or the factor); nothing else can reach it.
+        if (provider.state.state === 'waiting2fa' && provider.authStep) {
+          try {
+            const step = await provider.authStep({});
+            const session = keepPending(provider);
+            fail(res, err, secrets, lang(req), { session, step: stepReply(step, secrets) });
+            return;
+          } catch {
+            // fall through: report the login's own error
+          }
+        }
+        fail(res, err, secrets, lang(req));
+        void provider.close();
+      },
+    );
+  });
+
+  // The next 2FA step of a discovery that had to log in afresh; when signed in, the cameras.
+  app.post('/camhub/discover/:session/auth', write, (req, res) => {
+    const pending = discoveries.get(req.params.session);
+    if (!pending?.provider.authStep) {
+      fail(
+        res,
+        adminError(
+          'admin.discoverExpired',
+          'This sign-in has ended: press Discover cameras again.',
+        ),
+        [],
+        lang(req),
+      );
+      return;
+    }
+    const { provider } = pending;
+    const authStep = pending.provider.authStep.bind(provider);
+    const input: Record<string, string> = {};
+    for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+      if (typeof v === 'string' && v.length <= 500) input[k] = v;
+    }
+    const secrets = Object.values(input);
+    authStep(input)
+      .then(async (step) => {
+        if (step.state !== 'connected') {
+          res.json({ success: true, data: { step: stepReply(step, secrets) } });
+          return;
+        }
+        const cams = await provider.listCameras();
+        dropPending(req.params.session);
+        res.json({
+          success: true,
+          data: { step: stepReply(step, secrets), cameras: camerasReply(cams) },
+        });
+      })
+      .catch((err: unknown) => fail(res, err, secrets, lang(req)));
   });
 }

@@ -9,8 +9,11 @@ import type { CameraProvider } from '../core/provider';
 const receivers = new Map<string, CameraProvider>();
 const mounted = new WeakSet<object>();
 const MAX_BODY = 64 * 1024;
-/** A webhook body arrives in one go; one still coming after this long is a fault or an attack. */
-const BODY_DEADLINE_MS = 10_000;
+/**
+ * A webhook body arrives in one go; one still coming after this long is a fault or an attack.
+ * Tests shorten it with CAMHUB_WEBHOOK_BODY_MS.
+ */
+const bodyDeadlineMs = (): number => Number(process.env.CAMHUB_WEBHOOK_BODY_MS) || 10_000;
 
 export function webhookPath(vendor: string, accountId: string): string {
   return `/camhub/${vendor}/${accountId}`;
@@ -179,7 +182,7 @@ function readStream(req: IncomingMessage): Promise<Buffer> {
     const timer = setTimeout(() => {
       req.removeAllListeners('data');
       reject(new Error('too slow'));
-    }, BODY_DEADLINE_MS);
+    }, bodyDeadlineMs());
     req.on('close', () => clearTimeout(timer));
     req.on('end', () => clearTimeout(timer));
     req.on('data', (chunk: Buffer) => {

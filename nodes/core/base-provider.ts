@@ -6,8 +6,8 @@ import {
   type ControlRequest,
   type ControlValues,
   type DeviceStatus,
-  STATE_INTERVAL,
 } from './device';
+import { StateWatch } from './state-watch';
 import { CamhubError, errors, toCamhubError } from './errors';
 import type { Logger } from './log';
 import type {
@@ -49,18 +49,21 @@ export abstract class BaseProvider implements CameraProvider {
   private readonly listFlight = new SingleFlight<CameraInfo[]>();
   private listedAt = 0;
   protected closed = false;
-  private readonly statusListeners = new Set<StatusListener>();
-  private readonly lastStatus = new Map<string, DeviceStatus>();
-  private stateIntervalMs: number = STATE_INTERVAL.defaultMs;
-  private stateLoop: AbortController | undefined;
-  private stateLoopError = '';
-  /** Rounds of the shared state interval started and finished (tests count requests by them). */
-  statusRounds = { started: 0, finished: 0, ok: 0 };
-  /** Ends the state loop's wait early (after a failed round, once the account connects). */
-  private stateKick: (() => void) | undefined;
+  private readonly stateWatch: StateWatch;
 
   constructor(log: Logger) {
     this.log = log;
+    this.stateWatch = new StateWatch(
+      () => this.deviceStatus(),
+      log,
+      (st) => {
+        // The camera list (and the pickers) carry the battery too, where a percentage is known.
+        const cam = this.known.get(st.id);
+        if (cam && typeof st.battery?.percent === 'number') {
+          cam.battery = { percent: st.battery.percent, charging: st.battery.charging === true };
+        }
+      },
+    );
   }
 
   /** Ask the cloud for the account's cameras. Cameras it omits are taken as offline. */
@@ -100,7 +103,7 @@ export abstract class BaseProvider implements CameraProvider {
     this.current = next;
     if (same) return;
     // A state round that failed before the login completed is retried at once, not in 10 min.
-    if (next.state === 'connected' && this.stateLoopError) this.stateKick?.();
+    if (next.state === 'connected') this.stateWatch.connected();
     // Besides the status dots, a login that needs the user is said once in the log.
     if (next.state === 'authFailed' && was !== 'authFailed') {
       this.log.warn(`${this.vendorLabel} refused the login: ${next.message}`);
@@ -186,6 +189,21 @@ export abstract class BaseProvider implements CameraProvider {
     }
     if (!cam.online) throw errors.offline(cam.name);
     return cam;
+  }
+
+  /**
+   * A camera of the account even while it is offline, for what the cloud keeps without it
+   * (recordings in the cloud); UNKNOWN_CAMERA as getCamera says it.
+   */
+  protected async knownCamera(id: string): Promise<CameraInfo> {
+    try {
+      return await this.getCamera(id);
+    } catch (err) {
+      const cam =
+        err instanceof CamhubError && err.code === 'OFFLINE' ? this.known.get(id) : undefined;
+      if (cam) return cam;
+      throw err;
+    }
   }
 
   /** "Name (id)" of every known camera that has a capability, for NOT_SUPPORTED messages. */
@@ -274,101 +292,31 @@ export abstract class BaseProvider implements CameraProvider {
 
   /** Hands fresh readings to the watchers, each with the reading before it. */
   protected publishStatus(list: DeviceStatus[]): void {
-    for (const st of list) {
-      const previous = this.lastStatus.get(st.id);
-      this.lastStatus.set(st.id, st);
-      // The camera list (and the pickers) carry the battery too, where a percentage is known.
-      const cam = this.known.get(st.id);
-      if (cam && typeof st.battery?.percent === 'number') {
-        cam.battery = { percent: st.battery.percent, charging: st.battery.charging === true };
-      }
-      for (const l of [...this.statusListeners]) {
-        try {
-          l(st, previous);
-        } catch (err) {
-          this.log.error(`status listener failed: ${String(err)}`);
-        }
-      }
-    }
+    this.stateWatch.publish(list);
   }
 
-  /**
-   * A partial reading (a device packet, a push, an arm read-back) merged into the last full
-   * one. Ignored until a full reading exists, so a watch never compares against a guess.
-   */
+  /** A partial reading merged into the last full one; see StateWatch.patch. */
   protected patchStatus(id: string, patch: Partial<DeviceStatus>): void {
-    const last = this.lastStatus.get(id);
-    if (!last) return;
-    const next: DeviceStatus = { ...last, ...patch };
-    if (JSON.stringify(next) === JSON.stringify(last)) return;
-    this.publishStatus([next]);
-  }
-
-  /** The last full reading of a camera, if any (never calls the cloud). */
-  protected lastStatusOf(id: string): DeviceStatus | undefined {
-    return this.lastStatus.get(id);
+    this.stateWatch.patch(id, patch);
   }
 
   /** Does any node watch this account's camera state? */
   protected get watched(): boolean {
-    return this.statusListeners.size > 0;
+    return this.stateWatch.watched;
+  }
+
+  /** Rounds of the shared state interval (tests count requests by them). */
+  get statusRounds(): { started: number; finished: number; ok: number } {
+    return this.stateWatch.rounds;
   }
 
   setStateInterval(ms: number): void {
-    this.stateIntervalMs = ms;
+    this.stateWatch.setInterval(ms);
   }
 
   watchStatus(listener: StatusListener): () => void {
     if (this.closed) return () => undefined;
-    this.statusListeners.add(listener);
-    if (this.statusListeners.size === 1) this.startStateLoop();
-    return () => {
-      if (!this.statusListeners.delete(listener)) return;
-      if (this.statusListeners.size === 0) this.stopStateLoop();
-    };
-  }
-
-  /** One loop per account, however many watchers: a reading now, then one per interval. */
-  private startStateLoop(): void {
-    const ctrl = new AbortController();
-    this.stateLoop = ctrl;
-    void (async () => {
-      while (!ctrl.signal.aborted && !this.closed) {
-        this.statusRounds.started++;
-        try {
-          await this.deviceStatus();
-          this.stateLoopError = '';
-          this.statusRounds.ok++;
-        } catch (err) {
-          const e = toCamhubError(err);
-          // One line per new problem, not one per interval.
-          if (e.message !== this.stateLoopError && !ctrl.signal.aborted) {
-            this.stateLoopError = e.message;
-            this.log.warn(`Reading the camera state failed: ${e.message}`);
-          }
-        } finally {
-          this.statusRounds.finished++;
-        }
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            this.stateKick = undefined;
-            ctrl.signal.removeEventListener('abort', done);
-            resolve();
-          };
-          const timer = setTimeout(done, this.stateIntervalMs);
-          this.stateKick = done;
-          // Closed while the round ran: an abort listener added now would never fire.
-          if (ctrl.signal.aborted || this.closed) done();
-          else ctrl.signal.addEventListener('abort', done, { once: true });
-        });
-      }
-    })();
-  }
-
-  private stopStateLoop(): void {
-    this.stateLoop?.abort();
-    this.stateLoop = undefined;
+    return this.stateWatch.watch(listener);
   }
 
   /**
@@ -404,8 +352,7 @@ export abstract class BaseProvider implements CameraProvider {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopStateLoop();
-    this.statusListeners.clear();
+    this.stateWatch.close();
     if (this.listeners.size > 0) this.stopEvents();
     this.listeners.clear();
     this.stateListeners.clear();

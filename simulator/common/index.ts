@@ -4,3 +4,4 @@ export * from './jpeg';
 export * from './pages';
 export * from './webhook';
 export * from './latency';
+export * from './mp4';

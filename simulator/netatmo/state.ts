@@ -10,6 +10,7 @@ import {
   type PersonSeed,
   type Scope,
 } from './seed';
+import { resetVod, startVideo } from './vod';
 
 /** An error the API answers as `{"error":{"code","message"}}`. */
 export class NetatmoApiError extends Error {
@@ -210,6 +211,7 @@ export class NetatmoState {
   }
 
   reset(): void {
+    resetVod(this);
     this.modules.clear();
     for (const seed of this.config.modules ?? NETATMO_MODULES) {
       this.modules.set(seed.id, {
@@ -408,6 +410,7 @@ export class NetatmoState {
           }),
       ...extra,
     };
+    startVideo(this, m, event);
     this.events.push(event);
     return event;
   }

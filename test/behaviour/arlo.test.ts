@@ -765,7 +765,10 @@ describe('Arlo in a Node-RED runtime', function () {
     });
 
     it("never calls the edge's 403 or 429 at login a credentials problem", async () => {
+      // The first login back-off is the edge's own 3 s here, not the default 30 s.
+      process.env.CAMHUB_LOGIN_BACKOFF_MS = '100';
       await load(flow(sim, 'camhub-snapshot', { camera: U.frontDoor }), CREDS);
+      delete process.env.CAMHUB_LOGIN_BACKOFF_MS;
       sim.auth.addFault({ path: '/api/auth', method: 'POST', status: 403 });
       let caught = nextCaught('c1');
       send(1);
@@ -779,14 +782,17 @@ describe('Arlo in a Node-RED runtime', function () {
       err = await caught;
       assert.equal(err.code, 'RATE_LIMITED');
       assert.match(err.message, /Cloudflare.*HTTP 429.*Wait a few minutes/);
-      // A 429 at login holds further logins off for the account (the login gate), rather than
-      // storming the edge again with the next msg.
-      const logins = sim.requests({ path: '/api/auth' }).length;
+      // The next msg within the login back-off fails at once, without another login.
+      const logins = sim.auth.requests({ path: '/api/auth', method: 'POST' }).length;
       caught = nextCaught('c1');
       send(3);
-      err = await caught;
-      assert.equal(err.code, 'RATE_LIMITED');
-      assert.equal(sim.requests({ path: '/api/auth' }).length, logins);
+      assert.equal((await caught).code, 'RATE_LIMITED');
+      assert.equal(sim.auth.requests({ path: '/api/auth', method: 'POST' }).length, logins);
+      // Past the back-off (the edge's 3 s, vendor facts 2.10) the login is tried again.
+      await delay(3200);
+      const out = nextMessage('h1');
+      send(4);
+      assert.ok(Buffer.isBuffer((await out).payload));
     });
 
     it('sends the web app headers and a browser User-Agent on ocapi and myapi calls', async () => {

@@ -75,6 +75,47 @@ describe('Discover in the account dialog', function () {
     assert.equal(sim.outbox().length, 1, 'no second code was sent');
     assert.doesNotMatch(res.text, new RegExp(DEFAULT_BLINK_PASSWORD));
   });
+
+  it('goes on to the 2FA code in the dialog when it must sign in afresh', async () => {
+    sim.require2fa();
+    await load([]);
+    const sent = sim.outbox().length;
+    const first = await helper
+      .request()
+      .post('/camhub/discover')
+      .send({
+        type: 'camhub-blink',
+        baseUrl: sim.url,
+        config: { pollInterval: '0.2' },
+        credentials: { email: DEFAULT_BLINK_EMAIL, password: DEFAULT_BLINK_PASSWORD },
+      });
+    const auth = first.body.auth as { session: string; step: { next: string } } | undefined;
+    assert.ok(auth, `the reply carries the next login step: ${first.text}`);
+    assert.equal(auth.step.next, 'code');
+    assert.doesNotMatch(first.text, new RegExp(DEFAULT_BLINK_PASSWORD));
+    while (sim.outbox().length < sent + 1) await delay(20);
+    const code = sim.outbox()[sent].code;
+
+    const wrong = await helper
+      .request()
+      .post(`/camhub/discover/${auth.session}/auth`)
+      .send({ code: code === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.body.success, false);
+    const done = await helper
+      .request()
+      .post(`/camhub/discover/${auth.session}/auth`)
+      .send({ code });
+    assert.equal(done.status, 200, done.text);
+    assert.ok((done.body.data.cameras as unknown[]).length > 0);
+    assert.equal(sim.outbox().length, sent + 1, 'one code for the whole sign-in');
+    assert.doesNotMatch(done.text, new RegExp(`${code}|${DEFAULT_BLINK_PASSWORD}`));
+    // The sign-in is over: its id opens nothing any more.
+    const again = await helper
+      .request()
+      .post(`/camhub/discover/${auth.session}/auth`)
+      .send({ code });
+    assert.equal(again.status, 400);
+  });
 });
 
 describe('the webhook URL in the account dialog', function () {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ARLO_IDS, ARLO_USER, startArloSim } from '../../simulator/arlo';
 import { REOLINK_UIDS, startReolinkSim, type ReolinkSim } from '../../simulator/reolink';
 import {
   getNode,
@@ -100,5 +101,54 @@ describe('read-only users and login storms', function () {
     const ok = nextMessage('h1');
     getNode('n1').receive({ payload: 'status' });
     await ok;
+  });
+
+  it('Arlo: a token refused right after its login is not followed by a login per msg', async () => {
+    const arlo = await startArloSim();
+    try {
+      // The device list refuses every token, even one just issued (vendor-facts 2.10: 2015).
+      arlo.addFault({
+        path: '/hmsweb/v2/users/devices',
+        status: 401,
+        body: { success: false, data: { error: '2015', message: 'Session expired' } },
+        count: 100,
+      });
+      await load(
+        [
+          {
+            id: 'acc',
+            type: 'camhub-arlo',
+            baseUrl: arlo.url,
+            authUrl: arlo.authUrl,
+            timeout: 5,
+            commandTimeout: 1.5,
+          },
+          {
+            id: 'n1',
+            type: 'camhub-arm',
+            account: 'acc',
+            camera: ARLO_IDS.frontDoor,
+            wires: [['h1']],
+          },
+          { id: 'h1', type: 'helper' },
+          { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['c1']] },
+          { id: 'c1', type: 'helper' },
+        ],
+        { acc: { email: ARLO_USER.email, password: ARLO_USER.password } },
+      );
+      for (let i = 0; i < 8; i++) {
+        const caught = nextCaught('c1');
+        getNode('n1').receive({ payload: 'status' });
+        const err = await caught;
+        assert.equal(err.code, 'AUTH_FAILED', err.message);
+      }
+      await helper.request().get('/camhub/accounts/acc/cameras?refresh=1');
+      // The first login, and the one re-login after the first refusal; then none.
+      const logins = arlo.auth.requests({ path: '/api/auth', method: 'POST' });
+      assert.ok(logins.length <= 2, `${logins.length} logins`);
+    } finally {
+      await unload();
+      await arlo.close();
+    }
   });
 });

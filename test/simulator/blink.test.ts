@@ -108,6 +108,20 @@ describe('Blink simulator', () => {
     assert.equal(img.headers.get('content-type'), 'image/jpeg');
   });
 
+  it("serves a clip's thumbnail (its path plus .jpg) only with the bearer token", async () => {
+    const t = await tokens(sim);
+    const clip = sim.state.addMedia(Number(BLINK_IDS.porch), 'pir');
+    const url = `${sim.url}/rest-u014${clip.thumbnail}.jpg`;
+    assert.equal((await fetch(url)).status, 401);
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${t.access_token}` } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('content-type'), 'image/jpeg');
+    const gone = await fetch(`${sim.url}/rest-u014${clip.thumbnail}0.jpg`, {
+      headers: { authorization: `Bearer ${t.access_token}` },
+    });
+    assert.equal(gone.status, 404);
+  });
+
   it('keeps a command incomplete for a few polls, then completes it with 908', async () => {
     const t = await tokens(sim);
     const h = { authorization: `Bearer ${t.access_token}` };

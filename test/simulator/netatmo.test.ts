@@ -313,6 +313,31 @@ describe('Netatmo simulator', function () {
     }
   });
 
+  it("serves an event's snapshot_url as a public link, and its id and key through getcamerapicture with the token", async () => {
+    const receiver: Receiver = await startReceiver();
+    try {
+      sim.setCallback(receiver.url);
+      await sim.trigger(I.welcome, { type: 'movement' });
+      const push = JSON.parse(receiver.received[0].body) as Record<string, string>;
+      const pic = await fetch(push.snapshot_url);
+      assert.equal(pic.status, 200);
+      assert.equal(pic.headers.get('content-type'), 'image/jpeg');
+      assert.equal(Buffer.from(await pic.arrayBuffer())[0], 0xff);
+      const wrong = await fetch(push.snapshot_url.replace(/[0-9a-f](\.jpg)$/, 'x$1'));
+      assert.equal(wrong.status, 404);
+      const query = { image_id: push.snapshot_id, key: push.snapshot_key };
+      assert.equal(
+        (await fetch(`${sim.url}/api/getcamerapicture?${new URLSearchParams(query)}`)).status,
+        401,
+      );
+      const byId = await api('getcamerapicture', t.access_token, { query });
+      assert.equal(byId.status, 200);
+      assert.equal(Buffer.from(await byId.arrayBuffer())[1], 0xd8);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('writes pushes as Netatmo does, with escaped slashes, and signs exactly those bytes', async () => {
     const receiver: Receiver = await startReceiver();
     try {

@@ -133,7 +133,7 @@ function mapOauthError(reply: RawReply, req: HttpRequest): CamhubError | undefin
   if (req.path.endsWith('/oauth/token') && reply.status < 500) {
     return new CamhubError(
       'AUTH_FAILED',
-      `The Blink cloud refused the login token (${body.error ?? `HTTP ${reply.status}`}). Log in again from the Blink account node.`,
+      `The Blink cloud refused the login token (${body.error ?? `HTTP ${reply.status}`}). Sign in again from the Blink account node.`,
       { status: reply.status, vendorCode: body.error ?? 'invalid_grant' },
     );
   }
@@ -529,7 +529,7 @@ export class BlinkClient {
     if (!pending) {
       throw new CamhubError(
         'NOT_CONFIGURED',
-        'No Blink login is waiting for a code. Press "Log in" first; Blink then sends a new code.',
+        'No Blink login is waiting for a code. Press "Sign in" first; Blink then sends a new code.',
       );
     }
     await this.oauth.request({
@@ -569,7 +569,7 @@ export class BlinkClient {
     if (!code || (state !== null && state !== login.state)) {
       throw new CamhubError(
         'CLOUD_ERROR',
-        'The Blink login did not hand back an authorization code. Log in again from the Blink account node.',
+        'The Blink login did not hand back an authorization code. Sign in again from the Blink account node.',
       );
     }
     const reply = (
@@ -767,6 +767,22 @@ export class BlinkClient {
     const path = text.startsWith('/') ? text : `/${text}`;
     if (path.includes('?') || /\.jpe?g$/i.test(path)) return base + path;
     return `${base}${path}.jpg`;
+  }
+
+  /**
+   * A clip file, by the `media` path its media/changed entry hands out (vendor-facts 1.8). It
+   * needs the account's bearer token, so only camhub can fetch it; streamed and capped.
+   */
+  async clip(path: string, maxBytes: number, deadlineMs: number, label: string): Promise<Buffer> {
+    await this.ensure();
+    const url = /^https?:\/\//i.test(path)
+      ? path
+      : this.hosts.tier(this.session.tier ?? 'prod') + (path.startsWith('/') ? '' : '/') + path;
+    const res = await this.api.download(
+      { method: 'GET', path: url, timeoutMs: deadlineMs, label },
+      maxBytes,
+    );
+    return res.data;
   }
 
   async image(url: string, label: string): Promise<{ image: Buffer; contentType: string }> {

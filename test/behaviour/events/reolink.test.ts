@@ -8,6 +8,7 @@ import {
   nextMessage,
   serveHttpNode,
   unload,
+  watchStatus,
 } from '../../helpers/nodered';
 
 const U = REOLINK_UIDS;
@@ -110,11 +111,15 @@ describe('Events on Reolink: one msg per alarm, armed, event-or-live', function 
 
   it('sends the event without a picture, with the error code, when event pictures are asked of ROP', async () => {
     await start({ image: 'event' });
+    const status = watchStatus('ev');
     const out = nextMessage('h1');
     await sim.trigger(U.fixed, { status: 'MD', aiType: 'people' });
     const msg = await out;
     assert.equal(msg.image, undefined);
     assert.deepEqual((msg.payload as { image: unknown }).image, { error: 'NOT_SUPPORTED' });
+    // The node says why the msg came without a picture.
+    assert.equal(status.at(-1)?.fill, 'yellow');
+    assert.match(String(status.at(-1)?.text), /noPicture/);
   });
 
   it('still sends the event when the live snapshot fails, with the error code', async () => {
