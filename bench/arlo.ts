@@ -115,6 +115,31 @@ export const arloBench: BenchVendor = {
       properties,
     });
 
+    interface Item {
+      deviceId: string;
+      name: string;
+      utcCreatedDate: number;
+      presignedContentUrl: string;
+    }
+    const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+    const library = async (camera: string): Promise<Item[]> => {
+      const now = Date.now();
+      const reply = json<{ data: Item[] }>(
+        await call('POST', api('/users/library'), {
+          headers,
+          json: { dateFrom: ymd(now - 2 * 86_400_000), dateTo: ymd(now + 86_400_000) },
+        }),
+      );
+      return reply.data
+        .filter((i) => i.deviceId === camera && i.utcCreatedDate >= now - 86_400_000)
+        .sort((a, b) => b.utcCreatedDate - a.utcCreatedDate);
+    };
+    const libraryItem = async (camera: string, name: string): Promise<Item> => {
+      const item = (await library(camera)).find((i) => i.name === name);
+      if (!item) throw new Error('the library lost the clip');
+      return item;
+    };
+
     return {
       url: sim.url,
       cameraIds: devices.slice(1).map((d) => d.deviceId),
@@ -122,6 +147,25 @@ export const arloBench: BenchVendor = {
       account: { authUrl: sim.authUrl, commandTimeout: 30 },
       streamQuality: 'main',
       raw: {
+        recordings: {
+          // 30 clips over the last day, added as uploaded clips.
+          seed: async (camera) => {
+            for (let i = 0; i < 30; i++) {
+              await call('POST', `${sim.url}/_sim/library`, {
+                json: { cameraId: camera, createdMs: Date.now() - 60_000 - i * 40 * 60_000 },
+              });
+            }
+          },
+          list: async (camera) => (await library(camera))[0]?.name ?? '',
+          // The links expire, so a play or download reads the library again, as camhub does.
+          play: async (camera, name) => {
+            await libraryItem(camera, name);
+          },
+          download: async (camera, name) => {
+            const item = await libraryItem(camera, name);
+            await call('GET', item.presignedContentUrl);
+          },
+        },
         snapshot: async (camera) => {
           const ready = packet(
             (p) => p.resource === `cameras/${camera}` && p.action === 'fullFrameSnapshotAvailable',

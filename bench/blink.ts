@@ -88,6 +88,29 @@ export const blinkBench: BenchVendor = {
         if (st.complete) return;
       }
     };
+    interface Media {
+      id: number;
+      device_id: number;
+      created_at: string;
+      media: string;
+      deleted: boolean;
+    }
+    /** media/changed since a time, every page, as camhub follows them. */
+    const mediaSince = async (since: number): Promise<Media[]> => {
+      const out: Media[] = [];
+      const text = new Date(since).toISOString().replace(/\.\d+Z$/, '+0000');
+      for (let page = 1; ; page++) {
+        const reply = json<{ limit: number; media: Media[] }>(
+          await call(
+            'GET',
+            `${tier}/api/v1/accounts/${acct}/media/changed?since=${encodeURIComponent(text)}&page=${page}`,
+            { headers },
+          ),
+        );
+        out.push(...reply.media);
+        if (reply.media.length < reply.limit) return out;
+      }
+    };
     const homescreen = async () =>
       json<Homescreen>(
         await call('GET', `${tier}/api/v3/accounts/${acct}/homescreen`, { headers }),
@@ -106,6 +129,29 @@ export const blinkBench: BenchVendor = {
       },
       streamQuality: 'main',
       raw: {
+        recordings: {
+          seed: async (camera) => {
+            for (let i = 0; i < 30; i++) {
+              await call('POST', `${sim.url}/_sim/blink/media`, {
+                json: { deviceId: Number(camera), at: Date.now() - 60_000 - i * 40 * 60_000 },
+              });
+            }
+          },
+          list: async (camera) => {
+            const mine = (await mediaSince(Date.now() - 86_400_000)).filter(
+              (m) => String(m.device_id) === camera && !m.deleted,
+            );
+            const newest = mine.sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
+            return newest ? `${newest.id}:${Date.parse(newest.created_at)}` : '';
+          },
+          // Blink has no play: the clip link needs the token. The entry is looked up, then fetched.
+          download: async (_camera, key) => {
+            const [id, at] = key.split(':').map(Number);
+            const m = (await mediaSince(at - 60_000)).find((x) => x.id === id);
+            if (!m) throw new Error('the clip is gone');
+            await call('GET', `${tier}${m.media}`, { headers });
+          },
+        },
         snapshot: async (camera) => {
           await command(`${tier}/network/${net(camera)}/camera/${camera}/thumbnail`);
           const hs = await homescreen();

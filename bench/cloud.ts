@@ -34,6 +34,17 @@ export interface BenchCloud {
     snapshot(camera: string): Promise<void>;
     stream(camera: string): Promise<void>;
     arm(camera: string, armed: boolean): Promise<void>;
+    /**
+     * The recordings node's calls, made by hand: `seed` puts recordings on the camera, `list`
+     * lists the last 24 hours as camhub does (all pages) and returns what play and download
+     * need; a cloud without play or download leaves them out.
+     */
+    recordings?: {
+      seed(camera: string): Promise<void>;
+      list(camera: string): Promise<string>;
+      play?(camera: string, key: string): Promise<void>;
+      download?(camera: string, key: string): Promise<void>;
+    };
   };
   /** How events reach a client: 'push' clouds call a URL or publish, 'poll' clouds are asked. */
   events: 'push' | 'poll';

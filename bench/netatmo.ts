@@ -99,6 +99,39 @@ export const netatmoBench: BenchVendor = {
       account: { pollInterval: POLL_MS / 1000 },
       connect: (accountId) => consent(accountId, sim.url),
       raw: {
+        recordings: {
+          seed: async (camera) => {
+            for (let i = 0; i < 30; i++) await sim.trigger(camera, { type: 'movement' });
+          },
+          // getevents pages back over the last 24 hours, as camhub reads them.
+          list: async (camera) => {
+            const since = Date.now() / 1000 - 86_400;
+            let cursor = '';
+            let newest = '';
+            for (let page = 0; page < 20; page++) {
+              const q = new URLSearchParams({ home_id: home, size: '50' });
+              if (cursor) q.set('event_id', cursor);
+              const events = json<{
+                body: {
+                  home: {
+                    events: { id: string; time: number; module_id: string; video_id?: string }[];
+                  };
+                };
+              }>(await call('GET', `${sim.url}/api/getevents?${q.toString()}`, { headers })).body
+                .home.events;
+              newest ||= events.find((e) => e.module_id === camera && e.video_id)?.video_id ?? '';
+              const last = events.at(-1);
+              if (!last || events.length < 50 || last.time < since) break;
+              cursor = last.id;
+            }
+            return newest;
+          },
+          // camhub reads homestatus for the address, then checks the playlist is there.
+          play: async (camera, videoId) => {
+            await homestatus();
+            await call('GET', `${await vpnOf(camera)}/vod/${videoId}/files/high/index.m3u8`);
+          },
+        },
         snapshot: async (camera) => {
           await call('GET', `${await vpnOf(camera)}/live/snapshot_720.jpg`);
         },

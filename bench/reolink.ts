@@ -5,7 +5,7 @@ import {
   type ReolinkSim,
 } from '../simulator/reolink';
 
-import { call, type BenchVendor } from './cloud';
+import { call, json, type BenchVendor } from './cloud';
 
 export { rawReceiver, type BenchCloud, type BenchVendor } from './cloud';
 
@@ -22,8 +22,21 @@ function seedDevices(n: number): ReolinkDeviceSeed[] {
     deviceName: `Camera ${i + 1}`,
     alarmEnabled: true,
     online: true,
-    recordings: [],
+    // Enough files for a list that pages (40 a page) over the last 24 hours.
+    recordings: [
+      { daysAgo: 0, count: 60 },
+      { daysAgo: 1, count: 60 },
+    ],
   }));
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+function local(ms: number): { date: string; time: string } {
+  const d = new Date(ms);
+  return {
+    date: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`,
+    time: `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`,
+  };
 }
 
 export const reolinkBench: BenchVendor = {
@@ -44,6 +57,40 @@ export const reolinkBench: BenchVendor = {
           request('GET', `${dev(uid)}/snap/snapshot.jpg?channel=0&stream_type=mainStream`),
         stream: (uid) =>
           request('POST', `${dev(uid)}/live/play-session`, { channel: 0, streamType: 'subStream' }),
+        recordings: {
+          seed: async () => undefined,
+          // The last 24 hours: yesterday from this time, then today, every page of each.
+          list: async (uid) => {
+            const now = Date.now();
+            const from = local(now - 86_400_000);
+            const to = local(now);
+            let newest = '';
+            for (const [date, start, end] of [
+              [to.date, '00:00:00', to.time],
+              [from.date, from.time, '23:59:59'],
+            ]) {
+              let token: string | undefined;
+              do {
+                const q = new URLSearchParams({
+                  channel: '0',
+                  stream_type: 'mainStream',
+                  record_date: date,
+                  start_at: start,
+                  end_at: end,
+                  ...(token ? { next_token: token } : {}),
+                });
+                const page = json<{ nextToken?: string; items: { fileName: string }[] }>(
+                  await call('GET', `${dev(uid)}/records?${q.toString()}`),
+                );
+                if (page.items.length) newest ||= page.items[page.items.length - 1].fileName;
+                token = page.nextToken;
+              } while (token);
+            }
+            return newest;
+          },
+          play: (uid, fileName) =>
+            request('POST', `${dev(uid)}/records/play-session`, { channel: 0, fileName }),
+        },
         arm: async (uid, armed) => {
           await request('PUT', `${dev(uid)}/settings/alarm`, { enabled: armed });
           await request('GET', `${dev(uid)}/settings/alarm`);

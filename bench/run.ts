@@ -70,6 +70,14 @@ function baseFlow(vendor: BenchVendor, cloud: BenchCloud, camera: string): FlowN
       wires: [['out']],
     },
     { id: 'arm', type: 'camhub-arm', account: 'acc', camera, wires: [['out']] },
+    ...(['list', 'play', 'download'] as const).map((action) => ({
+      id: `rec-${action}`,
+      type: 'camhub-recordings',
+      account: 'acc',
+      camera,
+      action,
+      wires: [['out']],
+    })),
     { id: 'ev', type: 'camhub-event', account: 'acc', camera: '', types: [], wires: [['evout']] },
     { id: 'out', type: 'helper' },
     { id: 'evout', type: 'helper' },
@@ -89,6 +97,48 @@ async function viaNode(id: string, payload: unknown): Promise<number> {
   getNode(id).receive({ payload });
   await Promise.race([done, failed]);
   return now() - t;
+}
+
+/**
+ * The recordings node beside a raw client of the same calls: list (the last 24 hours, every
+ * page), then play and download of the newest, where the cloud has them.
+ */
+async function recordingTimes(
+  cloud: BenchCloud,
+  camera: string,
+): Promise<Record<string, Pair | undefined>> {
+  const raw = cloud.raw.recordings;
+  if (!raw) return {};
+  await raw.seed(camera);
+  const key = await raw.list(camera);
+  const first = nextMessage('out', 30_000);
+  getNode('rec-list').receive({ payload: 'list' });
+  const items = (await first).payload as { id: string }[];
+  if (!items.length) throw new Error('the recordings node listed nothing');
+  const id = items[0].id;
+  const out: Record<string, Pair | undefined> = {};
+  out['rec list'] = await sideBySide(
+    ITER,
+    () => viaNode('rec-list', 'list'),
+    () => timed(() => raw.list(camera)),
+  );
+  const play = raw.play;
+  if (play) {
+    out['rec play'] = await sideBySide(
+      ITER,
+      () => viaNode('rec-play', { action: 'play', id }),
+      () => timed(() => play(camera, key)),
+    );
+  }
+  const download = raw.download;
+  if (download) {
+    out['rec dl'] = await sideBySide(
+      ITER,
+      () => viaNode('rec-download', { action: 'download', id }),
+      () => timed(() => download(camera, key)),
+    );
+  }
+  return out;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -402,6 +452,7 @@ async function main() {
     );
     // A disarmed camera (or system) raises no event: leave it armed for the event figures.
     await cloud.raw.arm(camera, true);
+    const recordings = await recordingTimes(cloud, camera);
     const events = await eventLatency(vendor, cloud, web.url, ITER, camera);
     await web.close();
     await unload();
@@ -434,6 +485,7 @@ async function main() {
       snapshot,
       stream,
       arm,
+      recordings,
       events,
       eventsWithPicture: pictures,
       requestsPerPollInterval: polls,
@@ -447,6 +499,7 @@ async function main() {
     console.log(row('snapshot', snapshot));
     console.log(row('stream', stream));
     console.log(row('arm', arm));
+    for (const [name, p] of Object.entries(recordings)) if (p) console.log(row(name, p));
     console.log(
       `events     (${events.channel}) camhub p50 ${events.camhub.p50.toFixed(2)} ms p99 ${events.camhub.p99.toFixed(2)} ms   raw p50 ${events.raw.p50.toFixed(2)} ms p99 ${events.raw.p99.toFixed(2)} ms`,
     );

@@ -41,7 +41,7 @@
         '.camhub-offline{color:var(--red-ui-text-color-error,#c44)}' +
         '.camhub-copy{display:inline-block;width:70%;vertical-align:top}' +
         '.camhub-copy-text{display:block;white-space:normal;word-break:break-all;' +
-        'user-select:all}' +
+        'overflow-wrap:anywhere;font-family:monospace;user-select:all}' +
         '.camhub-copy-buttons{margin-top:4px;display:flex;gap:4px}',
     )
     .appendTo('head');
@@ -374,8 +374,9 @@
    */
   function authStepInPlace($out, session, step) {
     $out.empty();
+    var english = !RED.i18n || !RED.i18n.lang || /^en\b/i.test(RED.i18n.lang());
     $('<div class="form-tips">')
-      .text(step.message || _('common.label.signInStep'))
+      .text(english && step.message ? step.message : _('common.label.signInStep'))
       .appendTo($out);
     var $row = $('<div class="camhub-discover-step" style="margin-top:6px">').appendTo($out);
     var $error = $('<div class="form-tips camhub-discover-error" style="margin-top:4px">')
@@ -440,7 +441,7 @@
   function copyBox($box, opts) {
     opts = opts || {};
     $box.empty().addClass('camhub-copy');
-    var $text = $('<code class="camhub-copy-text">').appendTo($box);
+    var $text = $('<div class="camhub-copy-text">').appendTo($box);
     var $buttons = $('<div class="camhub-copy-buttons">').appendTo($box);
     var full = '';
     var $show = $('<button type="button" class="red-ui-button red-ui-button-small">')
@@ -477,6 +478,18 @@
     return set;
   }
 
+  /**
+   * The words for a sign-in step: the cloud's own English message in an English editor, else
+   * the catalog's text for the step (`keys[next]`, then `keys[state]`), so a German editor
+   * reads German.
+   */
+  function stepText(node, step, keys) {
+    var english = !RED.i18n || !RED.i18n.lang || /^en\b/i.test(RED.i18n.lang());
+    if (english && step.message) return step.message;
+    var key = (step.next && keys[step.next]) || keys[step.state];
+    return key ? node._(key) : step.message || '';
+  }
+
   /** The account property: any camhub account (see accountSelect for why it has a type). */
   function accountProperty() {
     return {
@@ -503,7 +516,16 @@
         return this._(type + '.paletteLabel');
       },
       label: function () {
-        return this.name || this._(type + '.paletteLabel');
+        // A palette label may carry Node-RED's line break ("\\n ") after a hyphen (U+2010, which
+        // Node-RED does not split on) where a long word is best split (German "Schnapp-schuss",
+        // "Kamera-Ereignis"); the node on the canvas reads it whole.
+        return (
+          this.name ||
+          this._(type + '.paletteLabel')
+            .replace(/\u2010\\n (?=\p{Lu})/gu, '-')
+            .replace(/\u2010\\n /g, '')
+            .replace(/\u2010/g, '-')
+        );
       },
       labelStyle: function () {
         return this.name ? 'node_label_italic' : '';
@@ -538,6 +560,7 @@
     discoverButton: discoverButton,
     copyBox: copyBox,
     qualityFilter: qualityFilter,
+    stepText: stepText,
     ACCOUNT_TYPES: ACCOUNT_TYPES,
     fillAccounts: fillAccounts,
     accountSelect: accountSelect,

@@ -191,6 +191,21 @@ export abstract class BaseProvider implements CameraProvider {
     return cam;
   }
 
+  /**
+   * A camera of the account even while it is offline, for what the cloud keeps without it
+   * (recordings in the cloud); UNKNOWN_CAMERA as getCamera says it.
+   */
+  protected async knownCamera(id: string): Promise<CameraInfo> {
+    try {
+      return await this.getCamera(id);
+    } catch (err) {
+      const cam =
+        err instanceof CamhubError && err.code === 'OFFLINE' ? this.known.get(id) : undefined;
+      if (cam) return cam;
+      throw err;
+    }
+  }
+
   /** "Name (id)" of every known camera that has a capability, for NOT_SUPPORTED messages. */
   protected capableNames(has: (c: Capabilities) => boolean): string[] {
     return [...this.known.values()]

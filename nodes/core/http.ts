@@ -125,6 +125,9 @@ const DEFAULTS = {
   maxRetryAfterMs: 60_000,
 };
 
+/** vendorCode of the error for a reply over its size cap, so callers can say it their way. */
+export const TOO_LARGE = 'reply_too_large';
+
 /** Network failures where the request certainly never reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -210,6 +213,48 @@ export class HttpClient {
     if (!coalesce) return (await this.withRetries(req)) as HttpResponse<T>;
     const key = `${req.method} ${this.resolveUrl(req)} ${req.expect ?? 'json'}`;
     return (await this.flights.run(key, () => this.withRetries(req))) as HttpResponse<T>;
+  }
+
+  /**
+   * A file download: the reply is read with the request's own size cap and deadline (a huge
+   * or trickling file costs at most `maxBytes` and `timeoutMs`), then said in a file's words:
+   * over the cap is the caller's limit (INVALID_INPUT), a 404 or a refused presigned link
+   * means the file is gone. Never retried: files are large, and a slow one would only repeat.
+   */
+  async download(
+    req: Omit<HttpRequest, 'expect' | 'coalesce' | 'maxBytes'>,
+    maxBytes: number,
+  ): Promise<HttpResponse<Buffer>> {
+    const label = req.label ?? `${req.method} ${new URL(this.resolveUrl(req)).pathname}`;
+    try {
+      return await this.request<Buffer>({
+        ...req,
+        expect: 'buffer',
+        coalesce: false,
+        idempotent: false,
+        maxBytes,
+      });
+    } catch (err) {
+      if (!(err instanceof CamhubError)) throw err;
+      if (err.vendorCode === TOO_LARGE) {
+        throw new CamhubError(
+          'INVALID_INPUT',
+          `${label}: the file is larger than the limit of ${maxBytes} bytes, so nothing was sent. ` +
+            "Raise the node's max. bytes (maxBytes) to fetch files this large, or play it instead.",
+        );
+      }
+      const gone =
+        err.status === 404 || err.status === 410 || (err.status === 403 && req.auth === false);
+      if (gone) {
+        throw new CamhubError(
+          'CLOUD_ERROR',
+          `${label}: the ${this.opts.vendor} cloud refused the download (HTTP ${err.status}). ` +
+            'The file is gone or its link expired; list the recordings again.',
+          { status: err.status },
+        );
+      }
+      throw err;
+    }
   }
 
   /** Aborts everything in flight and frees the sockets. Safe to call twice. */
@@ -460,7 +505,7 @@ export class HttpClient {
       `${label}: the ${this.opts.vendor} cloud sent a reply too large to accept ` +
         `(${size} the limit of ${formatBytes(max)}); it was not read. ` +
         'It is probably a fault of the cloud; try again later.',
-      { status },
+      { status, vendorCode: TOO_LARGE },
     );
   }
 

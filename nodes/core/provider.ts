@@ -1,5 +1,6 @@
 import type { ControlRequest, ControlValues, DeviceStatus } from './device';
 import type { Logger } from './log';
+import type { EventClipRef, Recording, RecordingFile, RecordingRange } from './recordings';
 import type { LoginGate } from './login-gate';
 
 /** The unified event types of the msg contract. */
@@ -18,7 +19,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const STREAM_QUALITIES = ['main', 'sub', 'extern'] as const;
 export type StreamQuality = (typeof STREAM_QUALITIES)[number];
 
-export type StreamProtocol = 'rtsp' | 'rtsps' | 'hls' | 'immis' | 'dash';
+/** `https`: a plain file URL (Arlo's presigned MP4 recordings). */
+export type StreamProtocol = 'rtsp' | 'rtsps' | 'hls' | 'immis' | 'dash' | 'https';
 
 export interface Capabilities {
   arm: boolean;
@@ -32,6 +34,8 @@ export interface Capabilities {
   streamProtocols: StreamProtocol[];
   streamQualities: StreamQuality[];
   battery: boolean;
+  /** The camera keeps recordings the recordings node can list (ROP: a micro SD card). */
+  recordings?: boolean;
   /** Switches of the camera control node; absent means false. */
   /** A floodlight with on/off/auto (Netatmo Presence). */
   floodlight?: boolean;
@@ -225,6 +229,18 @@ export interface CameraProvider {
   /** For clouds that push or poll: how events arrive now (shown in the account's dialog). */
   readonly eventDelivery?: 'webhook' | 'polling';
 
+  /**
+   * Recordings, where the cloud keeps them; `capabilities.recordings` says which cameras.
+   * Lists are newest first, at most `range.limit`. Recording ids are "<camera id>|<key>".
+   */
+  listRecordings?(cameraId: string, range: RecordingRange): Promise<Recording[]>;
+  /** "YYYY-MM-DD" days of a month with recordings; only where the cloud has a calendar. */
+  recordingDays?(cameraId: string, year: number, month: number): Promise<string[]>;
+  playRecording?(recordingId: string): Promise<StreamInfo>;
+  /** The file, at most maxBytes; only where recordings are files (not streams). */
+  downloadRecording?(recordingId: string, options: { maxBytes: number }): Promise<RecordingFile>;
+  /** The recording an event made, once the cloud has it ready (waits up to the command timeout). */
+  eventRecording?(cameraId: string, ref: EventClipRef): Promise<Recording>;
   /**
    * The state of one camera, or of every camera of the account (no id). Offline cameras are
    * listed with online false rather than failing; UNKNOWN_CAMERA for an id the account lacks.

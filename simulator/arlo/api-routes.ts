@@ -3,7 +3,8 @@ import { renderSnapshot } from '../common';
 import type { SimHandler, SimRequest, SimResponse, SimServer } from '../common';
 import type { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
-import type { ArloState, LibraryItem } from './state';
+import { libraryListing } from './library';
+import type { ArloState } from './state';
 
 export interface ArloApiConfig {
   server: SimServer;
@@ -13,6 +14,8 @@ export interface ArloApiConfig {
   eventDelayMs: number;
   snapDelayMs: number;
   snapshotUrlTtlSec: number;
+  /** Lifetime of the library's presigned links. */
+  libraryUrlTtlSec: number;
   streamTtlMs: number;
   rtspHost: string;
   rtspPort: number;
@@ -568,11 +571,9 @@ export function registerApiRoutes(cfg: ArloApiConfig): void {
     const b = body(req);
     const from = typeof b.dateFrom === 'string' ? b.dateFrom : '00000000';
     const to = typeof b.dateTo === 'string' ? b.dateTo : '99999999';
-    const day = (item: LibraryItem) =>
-      new Date(item.localCreatedDate).toISOString().slice(0, 10).replace(/-/g, '');
     hmsOk(
       res,
-      state.library.filter((i) => day(i) >= from && day(i) <= to),
+      libraryListing({ server: cfg.server, state, urlTtlSec: cfg.libraryUrlTtlSec }, from, to),
     );
   });
 

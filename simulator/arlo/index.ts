@@ -3,6 +3,7 @@ import { renderSnapshot, SimControlError, SimServer } from '../common';
 import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry, SimReply } from '../common';
 import { hmsOk, registerApiRoutes } from './api-routes';
 import { registerAuthRoutes } from './auth-routes';
+import { addLibraryItem, registerLibraryRoutes, resetLibrary } from './library';
 import { ArloBus } from './bus';
 import type { ArloDeviceSeed } from './devices';
 import { ArloState } from './state';
@@ -32,6 +33,10 @@ export interface ArloSimOptions {
   eventDelayMs?: number;
   snapDelayMs?: number;
   snapshotUrlTtlSec?: number;
+  /** Lifetime of the library's presigned MP4 and thumbnail links. */
+  libraryUrlTtlSec?: number;
+  /** How long after its event a motion clip appears in the library (recording, uploading). */
+  clipDelayMs?: number;
   /** An unopened stream URL dies after this; about 30 s on the real cloud. */
   streamTtlMs?: number;
   mfa?: boolean;
@@ -183,6 +188,15 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
           { action: 'add', resource: 'library', transId: transId(), ...item },
           { mqttOnly: true },
         );
+    } else if (type === 'motion') {
+      // A plain motion records a clip too (vendor-facts 2.9: new recordings reach the library),
+      // listed once recorded and uploaded, clipDelayMs later.
+      const now = Date.now();
+      addLibraryItem(state, {
+        cameraId,
+        at: now,
+        extras: options.clipDelayMs ? { readyAtMs: now + options.clipDelayMs } : undefined,
+      });
     }
     return { delivered };
   };
@@ -227,6 +241,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       },
       reset: () => {
         state.reset();
+        resetLibrary(state);
         bus.drop();
         auth.reset();
       },
@@ -400,6 +415,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
   );
 
   registerAuthRoutes(auth, state);
+  registerLibraryRoutes({ server, state, urlTtlSec: options.libraryUrlTtlSec ?? 3600 });
   registerApiRoutes({
     server,
     state,
@@ -407,6 +423,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
     eventDelayMs: options.eventDelayMs ?? 20,
     snapDelayMs: options.snapDelayMs ?? 60,
     snapshotUrlTtlSec: options.snapshotUrlTtlSec ?? 600,
+    libraryUrlTtlSec: options.libraryUrlTtlSec ?? 3600,
     streamTtlMs: options.streamTtlMs ?? 30_000,
     rtspHost: '127.0.0.1',
     rtspPort: 443,

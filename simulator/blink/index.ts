@@ -4,6 +4,7 @@ import { BlinkHttpError, registerBlinkControl, registerBlinkRoutes, UNAUTHORIZED
 import { blinkSeed, DEFAULT_BLINK_EMAIL, DEFAULT_BLINK_PASSWORD } from './seed';
 import type { BlinkDeviceSeed } from './seed';
 import { BlinkState, type LoginLimit, type MediaEntry } from './state';
+import { resetMedia } from './media';
 
 export * from './seed';
 export { BlinkState, blinkTime } from './state';
@@ -91,7 +92,10 @@ export function createBlinkSim(options: BlinkSimOptions = {}): {
         d.online = online;
         return true;
       },
-      reset: () => state.reset(),
+      reset: () => {
+        state.reset();
+        resetMedia(state);
+      },
       trigger: (event) => {
         const d = state.devices.get(Number(event.camera));
         if (!d) throw new SimControlError(404, `unknown device ${String(event.camera)}`);

@@ -9,6 +9,7 @@ import {
   type DeviceState,
   type SimCommand,
 } from './state';
+import { registerBlinkMedia, settleUploads } from './media';
 
 /** Blink's answer to a bad token or a call on the wrong tier host (vendor-facts 1.1, 1.9). */
 export const UNAUTHORIZED = { message: 'Unauthorized Access', code: 101 };
@@ -546,7 +547,10 @@ export function registerBlinkRoutes({ state, server }: BlinkRouteConfig): void {
     liveview(req, res, device(req.params.id, kind, req.params.net));
   });
 
+  registerBlinkMedia({ state, server, api });
+
   api('GET', '/api/v1/accounts/:acct/media/changed', (req, res) => {
+    settleUploads(state);
     // A raw '+' in the query decodes to a space; accept both, as a forgiving server would.
     const since = Date.parse(
       (req.query.get('since') ?? '').replace(' ', '+').replace(/\+0000$/, '+00:00'),

@@ -3,3 +3,4 @@ export * from './faults';
 export * from './jpeg';
 export * from './pages';
 export * from './webhook';
+export * from './mp4';

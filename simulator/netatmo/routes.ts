@@ -13,6 +13,7 @@ import {
   type TokenRecord,
   WEBHOOK_BAN_MS,
 } from './state';
+import { settleVideos, videoOf, vodOf, vodPlaylist } from './vod';
 
 export interface NetatmoRouteConfig {
   state: NetatmoState;
@@ -415,6 +416,7 @@ function registerApi({ state, server }: NetatmoRouteConfig): void {
       const size = Number(one(p, 'size') ?? 30);
       if (!Number.isInteger(size) || size < 1 || size > 300)
         throw apiErrors.invalidArg('Invalid size');
+      settleVideos(state);
       let list = state.eventsOf(home.id, one(p, 'device_id'));
       const cursor = one(p, 'event_id');
       if (cursor) {
@@ -574,6 +576,27 @@ function registerCameras({ state, server, snapshotSize }: NetatmoRouteConfig): v
     if (!/^segment_(high|medium|low)_\d+\.ts$/.test(req.params.segment)) return notFound(res);
     res.buffer(200, segment(), 'video/mp2t');
   });
+
+  // Event videos (vod.ts): a deleted or unknown video is the camera's 404; one still
+  // recording is a live playlist without its end.
+  serve('/vod/:video/files/:quality/index.m3u8', (m, req, res) => {
+    const e = videoOf(state, m, req.params.video);
+    const q = req.params.quality;
+    if (!e || e.video_status === 'deleted' || !(QUALITIES as readonly string[]).includes(q))
+      return notFound(res);
+    res.text(
+      200,
+      vodPlaylist(q, 10, e.video_status === 'recording'),
+      'application/vnd.apple.mpegurl',
+    );
+  });
+
+  serve('/vod/:video/files/:quality/:segment', (m, req, res) => {
+    const e = videoOf(state, m, req.params.video);
+    if (!e || e.video_status === 'deleted') return notFound(res);
+    if (!/^segment_(high|medium|low)_\d+\.ts$/.test(req.params.segment)) return notFound(res);
+    res.buffer(200, segment(), 'video/mp2t');
+  });
 }
 
 function controlBody(req: SimRequest): Record<string, unknown> {
@@ -682,6 +705,27 @@ function registerControl({ state, server }: NetatmoRouteConfig): void {
       res.json(200, await triggerEvent(state, server.callbackUrl, m, o));
     });
   }
+
+  // Event videos: how long new ones stay "recording", one video's status, a camera's SD card.
+  server.route('POST', '/_sim/videos', (req, res) => {
+    const { recordingMs } = controlBody(req);
+    if (typeof recordingMs !== 'number' || recordingMs < 0)
+      throw new SimControlError(400, 'recordingMs must be a number >= 0');
+    vodOf(state).recordingMs = recordingMs;
+    res.json(200, { recordingMs });
+  });
+  server.route('POST', '/_sim/videos/:id', (req, res) => {
+    const { status } = controlBody(req);
+    if (status !== 'available' && status !== 'deleted' && status !== 'recording')
+      throw new SimControlError(400, 'status must be available, deleted or recording');
+    const e = state.events.find((x) => x.video_id === req.params.id);
+    if (!e) throw new SimControlError(404, 'no event has that video_id');
+    e.video_status = status;
+    const v = vodOf(state);
+    if (status === 'recording') v.until.set(req.params.id, Number.MAX_SAFE_INTEGER);
+    else v.until.delete(req.params.id);
+    res.json(200, { video_id: e.video_id, video_status: e.video_status });
+  });
 
   server.route('POST', '/_sim/tokens/expire', (_req, res) => {
     res.json(200, { expired: state.expireAccessTokens() });

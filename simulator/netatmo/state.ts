@@ -10,6 +10,7 @@ import {
   type PersonSeed,
   type Scope,
 } from './seed';
+import { resetVod, startVideo } from './vod';
 
 /** An error the API answers as `{"error":{"code","message"}}`. */
 export class NetatmoApiError extends Error {
@@ -208,6 +209,7 @@ export class NetatmoState {
   }
 
   reset(): void {
+    resetVod(this);
     this.modules.clear();
     for (const seed of this.config.modules ?? NETATMO_MODULES) {
       this.modules.set(seed.id, {
@@ -406,6 +408,7 @@ export class NetatmoState {
           }),
       ...extra,
     };
+    startVideo(this, m, event);
     this.events.push(event);
     return event;
   }

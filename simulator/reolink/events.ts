@@ -1,5 +1,6 @@
 import { postWebhook } from '../common';
 import type { AlarmDelivery, ReolinkState } from './state';
+import { alarmRecordings } from './recordings';
 
 export const ALARM_STATUSES = ['none', 'MD', 'videoLoss', 'blind', 'IOAlarm'] as const;
 export type AlarmStatus = (typeof ALARM_STATUSES)[number];
@@ -141,6 +142,9 @@ export async function deliverAlarm(
   if (!device.alarmEnabled) return state.recordDelivery({ ...base, skipped: 'alarm_disabled' });
   // A PIR trigger is what wakes a battery camera.
   device.asleep = false;
+  if (state.alarmClipSec > 0 && device.sdCard) {
+    device.recordings.push(...alarmRecordings(uid, channel, new Date(), state.alarmClipSec));
+  }
   if (!callbackUrl) return state.recordDelivery({ ...base, skipped: 'no_callback' });
 
   const payload: Record<string, string> = {

@@ -142,6 +142,37 @@ export function decodeCursor(token: string): RecordsCursor | undefined {
   }
 }
 
+/**
+ * The file an alarm makes on the card: it runs from the alarm for `seconds`, and the camera
+ * lists it only once it is written (its end has passed), so an alarm's file is "still
+ * recording" for a while (seed: recordings are files on the micro SD card, listed by day).
+ */
+export function alarmRecordings(
+  uid: string,
+  channel: number,
+  at: Date,
+  seconds: number,
+): Recording[] {
+  const end = new Date(at.getTime() + seconds * 1000);
+  const s = compact(at);
+  const e = compact(end);
+  return (['mainStream', 'subStream'] as const).map((streamType) => ({
+    channel,
+    streamType,
+    startTime: localDateTime(at),
+    endTime: localDateTime(end),
+    fileName:
+      `/mnt/sda/Mp4Record/${localDate(at)}/Rec${streamType === 'mainStream' ? 'M' : 'S'}` +
+      `${pad(channel)}_DST${s.date}_${s.time}_${e.time}_2B14808_${(hash(uid + s.time) % 0xffffff).toString(16).toUpperCase()}.mp4`,
+  }));
+}
+
+/** Files whose end has passed: a file still being written is not listed yet. */
+export function written(all: readonly Recording[], now: Date): Recording[] {
+  const at = localDateTime(now);
+  return all.filter((r) => r.endTime <= at);
+}
+
 export function queryRecordings(all: readonly Recording[], q: RecordsQuery): RecordsPage {
   const from = `${q.recordDate} ${q.startAt}`;
   const to = `${q.recordDate} ${q.endAt}`;

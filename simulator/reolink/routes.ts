@@ -3,7 +3,7 @@ import type { SimRequest, SimResponse, SimServer } from '../common';
 import { CHARGE_STATUSES, DIRECTIONS, STREAM_TYPES } from './devices';
 import type { ChargeStatus, StreamType } from './devices';
 import { RopError } from './errors';
-import { calendarDays, decodeCursor, queryRecordings } from './recordings';
+import { calendarDays, decodeCursor, queryRecordings, written } from './recordings';
 import type { ReolinkState, DeviceState } from './state';
 import {
   boolField,
@@ -61,6 +61,9 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
       d.asleep = false;
       throw new RopError('wake_up_timeout');
     }
+  };
+  const card = (d: DeviceState): void => {
+    if (!d.sdCard) throw new RopError('cmd_not_support');
   };
   const battery = (d: DeviceState): void => {
     if (d.seed.family !== 'battery') throw new RopError('cmd_not_support');
@@ -193,6 +196,7 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     const month = queryInt(req, 'month', 1, 12);
     const d = device(uid);
     checkChannel(d, channel);
+    card(d);
     reach(d);
     const items = calendarDays(d.recordings, channel, year, month).map((date) => ({
       channel,
@@ -214,10 +218,18 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     if (token !== undefined && !cursor) throw new RopError('invalid_parameter');
     const d = device(uid);
     checkChannel(d, channel);
+    card(d);
     reach(d);
     res.json(
       200,
-      queryRecordings(d.recordings, { channel, streamType, recordDate, startAt, endAt, cursor }),
+      queryRecordings(written(d.recordings, new Date()), {
+        channel,
+        streamType,
+        recordDate,
+        startAt,
+        endAt,
+        cursor,
+      }),
     );
   });
 
@@ -228,6 +240,7 @@ export function registerReolinkRoutes(cfg: ReolinkRouteConfig): void {
     const fileName = stringField(body, 'fileName', 1, 255);
     const d = device(uid);
     checkChannel(d, channel);
+    card(d);
     reach(d);
     if (!d.recordings.some((r) => r.channel === channel && r.fileName === fileName)) {
       throw new RopError('invalid_filename');
@@ -320,6 +333,34 @@ function registerReolinkControl({ state, server }: ReolinkRouteConfig): void {
     }
     state.setBattery(d, percent as number | undefined, chargeStatus as ChargeStatus | undefined);
     res.json(200, state.viewOf(d));
+  });
+
+  // How long the file each alarm records runs (0: alarms record nothing).
+  server.route('POST', '/_sim/alarm-recording', (req, res) => {
+    const { seconds } = controlBody(req);
+    if (typeof seconds !== 'number' || seconds < 0 || seconds > 3600)
+      throw new SimControlError(400, 'seconds must be a number 0-3600');
+    state.alarmClipSec = seconds;
+    res.json(200, { seconds });
+  });
+
+  // A camera whose card was taken out, for the "no storage" path.
+  server.route('POST', '/_sim/devices/:id/sdcard', (req, res) => {
+    const d = knownDevice(state, req.params.id);
+    const { present } = controlBody(req);
+    if (typeof present !== 'boolean') throw new SimControlError(400, 'present must be a boolean');
+    d.sdCard = present;
+    res.json(200, { uid: d.seed.uid, sdCard: d.sdCard });
+  });
+
+  // A file the card overwrote since it was listed: its play-session answers invalid_filename.
+  server.route('POST', '/_sim/devices/:id/recordings/delete', (req, res) => {
+    const d = knownDevice(state, req.params.id);
+    const { fileName } = controlBody(req);
+    if (typeof fileName !== 'string') throw new SimControlError(400, 'fileName must be a string');
+    const before = d.recordings.length;
+    d.recordings = d.recordings.filter((r) => r.fileName !== fileName);
+    res.json(200, { deleted: before - d.recordings.length });
   });
 
   server.route('GET', '/_sim/deliveries', (_req, res) => {

@@ -49,6 +49,12 @@ export interface DeviceState {
   online: boolean;
   /** A sleeping battery camera fails its next command with wake_up_timeout, then is awake. */
   asleep: boolean;
+  /**
+   * Whether a micro SD card is in: the seed's feature table says playback (and so the records
+   * calendar and list) needs one. Without it the records endpoints answer cmd_not_support
+   * (vendor-facts 4.9 symbols; which symbol the server picks is not documented [I]).
+   */
+  sdCard: boolean;
   pir?: PirConfig;
   battery?: BatteryState;
   /** The exact charge and when it was last worked out; see ReolinkState.batteryNow. */
@@ -133,6 +139,8 @@ const clamp = (v: number, [lo, hi]: readonly [number, number]): number =>
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 export class ReolinkState {
+  /** Seconds of the file an alarm records; 0: alarms record nothing (the seeded files only). */
+  alarmClipSec = 0;
   readonly devices = new Map<string, DeviceState>();
   deliveries: AlarmDelivery[] = [];
   private sessions: SessionEntry[] = [];
@@ -147,6 +155,7 @@ export class ReolinkState {
   }
 
   reset(): void {
+    this.alarmClipSec = 0;
     this.devices.clear();
     this.sessions = [];
     this.deliveries = [];
@@ -158,6 +167,7 @@ export class ReolinkState {
         alarmEnabled: seed.alarmEnabled,
         online: seed.online,
         asleep: false,
+        sdCard: true,
         pir: seed.pir ? { ...seed.pir } : undefined,
         battery: seed.battery ? { ...seed.battery } : undefined,
         batteryLevel: seed.battery ? { exact: seed.battery.percent, at: now.getTime() } : undefined,

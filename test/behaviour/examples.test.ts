@@ -130,6 +130,21 @@ describe('example flows', function () {
         'c0a8b2c3d4e5f605',
         (m) => assert.match((m.payload as { url: string }).url, /^rtsp:/),
       ],
+      [
+        'c0c7b2c3d4e5f603',
+        'c0c7b2c3d4e5f605',
+        (m) => assert.ok((m.payload as { id: string }[]).length > 0),
+      ],
+      [
+        'c0c7b2c3d4e5f606',
+        'c0c7b2c3d4e5f608',
+        (m) => assert.match((m.payload as string[])[0], /^\d{4}-\d{2}-\d{2}$/),
+      ],
+      [
+        'c0c7b2c3d4e5f609',
+        'c0c7b2c3d4e5f60d',
+        (m) => assert.match((m.payload as { url: string }).url, /^rtsp:/),
+      ],
     ];
     for (const [inject, out, check] of cases) {
       const msg = nextMessage(out);

@@ -107,10 +107,10 @@ describe('npm start', function () {
     const taken = await standInNodeRed();
     try {
       const editorPort = await freePort();
-      // The Blink simulator listens on the base port + 1.
+      // The Arlo simulator listens on the base port + 2, the first port checked.
       const { code, out } = await runToExit({
         PORT: String(editorPort),
-        CAMHUB_SIM_PORT: String(taken.port - 1),
+        CAMHUB_SIM_PORT: String(taken.port - 2),
         CAMHUB_DEMO_DIR: dir,
       });
       assert.notEqual(code, 0, out);

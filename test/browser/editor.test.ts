@@ -322,6 +322,14 @@ for (const target of RUNTIMES)
             ),
         );
         assert.match((await url.textContent()) ?? '', /\?authcode=[\w-]{16,}$/);
+        // Whole: wrapped inside the dialog, nothing cut off or running out of it.
+        const fits = await url.evaluate((el) => {
+          const form = el.closest('form')!.getBoundingClientRect();
+          return (
+            el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= form.right
+          );
+        });
+        assert.ok(fits, 'the webhook URL wraps within the dialog');
         assert.equal(
           await page.locator('#node-config-camhub-webhook button[aria-label="copy"]').count(),
           1,
@@ -432,6 +440,62 @@ for (const target of RUNTIMES)
         await page.locator('#node-input-quality').waitFor({ state: 'hidden' });
         await page.locator('#node-dialog-cancel').click();
         await page.locator('#node-input-quality').waitFor({ state: 'detached' });
+      });
+      assert.deepEqual(browserErrors, [], 'no script errors in the editor');
+    });
+
+    it('speaks German all the way when the editor is German', async () => {
+      await step('german-palette', async () => {
+        await page.evaluate(() => localStorage.setItem('editor-language', 'de'));
+        // The flows drawn above are not deployed: leave them (Node-RED asks before unloading).
+        page.once('dialog', (d) => void d.accept());
+        await page.reload();
+        await page.locator('#red-ui-header-button-deploy').waitFor();
+        const label = page.locator(
+          '.red-ui-palette-node[data-palette-type="camhub-snapshot"] .red-ui-palette-label',
+        );
+        await label.scrollIntoViewIfNeeded();
+        // Split where German splits the word, with a hyphen, never inside a syllable.
+        assert.equal((await label.innerHTML()).replace(/\s+/g, ''), 'Schnapp\u2010<br>schuss');
+        // No camhub label is cut inside a word: every line ends at a space or after a hyphen.
+        const cut = await page
+          .locator('.red-ui-palette-node[data-palette-type^="camhub-"] .red-ui-palette-label')
+          .evaluateAll((labels) =>
+            labels.flatMap((l) => {
+              const lines = l.innerHTML.split(/<br\/?>/).map((x) => x.trim());
+              const text =
+                l.closest('.red-ui-palette-node')?.getAttribute('data-palette-label') ?? '';
+              return lines
+                .slice(0, -1)
+                .filter(
+                  (line, i) =>
+                    !/[\u2010-]$/.test(line) && !text.includes(`${line} ${lines[i + 1]}`),
+                )
+                .map((line) => `${l.innerHTML} (after "${line}")`);
+            }),
+          );
+        assert.deepEqual(cut, []);
+      });
+
+      await step('german-discover-error', async () => {
+        await page.evaluate((id) => {
+          const red = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+          red.editor.editConfig('', 'camhub-reolink', id);
+        }, chooseExample().account.id);
+        await trayOpen(page, '#node-config-dialog-ok');
+        // A server that is not there: the reply the dialog shows is German.
+        await page.locator('#node-config-input-baseUrl').fill('http://127.0.0.1:9');
+        await page.locator('#node-config-camhub-discover').click();
+        const out = page.locator('#node-config-camhub-cameras');
+        await page.waitForFunction(() =>
+          /erneut|prüfen/.test(
+            document.querySelector('#node-config-camhub-cameras')?.textContent ?? '',
+          ),
+        );
+        assert.doesNotMatch((await out.textContent()) ?? '', /\b(the|check|again)\b/i);
+        await page.locator('#node-config-dialog-cancel').click();
+        await page.locator('#node-config-input-baseUrl').waitFor({ state: 'detached' });
+        await page.evaluate(() => localStorage.removeItem('editor-language'));
       });
       assert.deepEqual(browserErrors, [], 'no script errors in the editor');
     });

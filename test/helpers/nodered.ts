@@ -20,6 +20,7 @@ const TYPES = [
   'camhub-snapshot',
   'camhub-ptz',
   'camhub-stream',
+  'camhub-recordings',
   'camhub-device',
   'camhub-control',
 ] as const;

@@ -77,6 +77,7 @@ describe('hostile input', function () {
     'camhub-snapshot',
     'camhub-ptz',
     'camhub-stream',
+    'camhub-recordings',
     'camhub-device',
     'camhub-control',
   ]) {
@@ -131,6 +132,7 @@ describe('hostile input', function () {
         'camhub-snapshot': { payload: 1, camera: REOLINK_UIDS.fixed },
         'camhub-ptz': { payload: { action: 'stop' }, camera: REOLINK_UIDS.ptzOutdoor },
         'camhub-stream': { payload: 1, camera: REOLINK_UIDS.fixed },
+        'camhub-recordings': { payload: 'list', camera: REOLINK_UIDS.fixed },
         'camhub-device': { payload: 'status', camera: REOLINK_UIDS.fixed },
         'camhub-control': { payload: { get: true }, camera: REOLINK_UIDS.fixed },
       }[type] as Record<string, unknown>;

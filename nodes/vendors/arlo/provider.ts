@@ -24,7 +24,10 @@ import type {
   StreamInfo,
   StreamQuality,
 } from '../../core/provider';
+import type { EventClipRef, Recording, RecordingFile, RecordingRange } from '../../core/recordings';
+import { splitRecordingId } from '../../core/recordings';
 import { ArloClient, USER_AGENT } from './client';
+import * as rec from './recordings';
 import { arloStatusFields, hasSiren, SIREN_ON } from './device';
 import { ArloEvents } from './events';
 import { ArloEventStream, type StreamTarget } from './stream';
@@ -213,6 +216,8 @@ export class ArloProvider extends BaseProvider {
             streamProtocols: ['rtsps'],
             streamQualities: ['main'],
             battery: BATTERY_MODELS.test(model),
+            // The cloud library keeps every camera's clips (vendor-facts 2.9).
+            recordings: true,
             siren: hasSiren(parent, items),
           },
         };
@@ -263,6 +268,7 @@ export class ArloProvider extends BaseProvider {
     this.stream = new ArloEventStream({
       log: this.log,
       backoffBaseMs: this.opts.reconnectBaseMs,
+      connectTimeoutMs: this.opts.timeoutMs,
       target: () => this.streamTarget(),
       onPacket: (p) => this.onPacket(p),
       onConnected: () => this.onStreamConnected(),
@@ -727,6 +733,50 @@ export class ArloProvider extends BaseProvider {
       throw new CamhubError('CLOUD_ERROR', `${what} is not a JPEG picture.`);
     }
     return { image, contentType: 'image/jpeg', time: event.time };
+  }
+
+  // ---- recordings (the cloud library) ------------------------------------------------------
+
+  async listRecordings(cameraId: string, range: RecordingRange): Promise<Recording[]> {
+    return this.track(async () =>
+      rec.listRecordings(this.client, await this.knownCamera(cameraId), range),
+    );
+  }
+
+  async playRecording(recordingId: string): Promise<StreamInfo> {
+    return this.track(async () => {
+      const cam = await this.knownCamera(splitRecordingId(recordingId).cameraId);
+      return rec.play(this.client, cam, recordingId);
+    });
+  }
+
+  async downloadRecording(
+    recordingId: string,
+    options: { maxBytes: number },
+  ): Promise<RecordingFile> {
+    return this.track(async () => {
+      const cam = await this.knownCamera(splitRecordingId(recordingId).cameraId);
+      return rec.download(
+        this.client,
+        this.client.api,
+        cam,
+        recordingId,
+        options.maxBytes,
+        this.commandTimeoutMs,
+      );
+    });
+  }
+
+  async eventRecording(cameraId: string, ref: EventClipRef): Promise<Recording> {
+    return this.track(async () =>
+      rec.forEvent(
+        this.client,
+        await this.getCamera(cameraId),
+        ref,
+        this.commandTimeoutMs,
+        () => this.closed,
+      ),
+    );
   }
 
   // ---- modes --------------------------------------------------------------------------------

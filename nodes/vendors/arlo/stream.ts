@@ -28,6 +28,8 @@ export interface StreamHooks {
   log: Logger;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** How long a connect may take before it is given up and retried: the account's timeout. */
+  connectTimeoutMs?: number;
 }
 
 /** hmsweb's "your token is not valid any more" codes. */
@@ -169,7 +171,7 @@ export class ArloEventStream {
       // A persistent session: the broker queues QoS 1 packets while we reconnect.
       clean: false,
       reconnectPeriod: 0,
-      connectTimeout: 15_000,
+      connectTimeout: this.hooks.connectTimeoutMs ?? 15_000,
       keepalive: 30,
       rejectUnauthorized: true,
       protocolVersion: 4,
@@ -239,7 +241,11 @@ export class ArloEventStream {
     this.sseReq = req;
     // A server that takes the connection but never answers would otherwise hold the stream
     // (and every event) for ever; like MQTT's connectTimeout, give up and reconnect.
-    const connectTimer = setTimeout(() => req.destroy(new Error('no answer within 15 s')), 15_000);
+    const connectMs = this.hooks.connectTimeoutMs ?? 15_000;
+    const connectTimer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${Math.round(connectMs / 1000)} s`)),
+      connectMs,
+    );
     req.on('close', () => clearTimeout(connectTimer));
     req.on('response', (res) => {
       clearTimeout(connectTimer);

@@ -769,6 +769,22 @@ export class BlinkClient {
     return `${base}${path}.jpg`;
   }
 
+  /**
+   * A clip file, by the `media` path its media/changed entry hands out (vendor-facts 1.8). It
+   * needs the account's bearer token, so only camhub can fetch it; streamed and capped.
+   */
+  async clip(path: string, maxBytes: number, deadlineMs: number, label: string): Promise<Buffer> {
+    await this.ensure();
+    const url = /^https?:\/\//i.test(path)
+      ? path
+      : this.hosts.tier(this.session.tier ?? 'prod') + (path.startsWith('/') ? '' : '/') + path;
+    const res = await this.api.download(
+      { method: 'GET', path: url, timeoutMs: deadlineMs, label },
+      maxBytes,
+    );
+    return res.data;
+  }
+
   async image(url: string, label: string): Promise<{ image: Buffer; contentType: string }> {
     const res = await this.rest<Buffer>({ method: 'GET', path: url, expect: 'buffer', label });
     return { image: res.data, contentType: res.headers['content-type'] ?? '' };

@@ -25,6 +25,14 @@ import type {
   StreamInfo,
 } from '../../core/provider';
 import { BlinkClient } from './client';
+import {
+  type EventClipRef,
+  type Recording,
+  type RecordingFile,
+  type RecordingRange,
+  splitRecordingId,
+} from '../../core/recordings';
+import * as rec from './recordings';
 import type {
   BlinkCommandReply,
   BlinkHomescreen,
@@ -74,6 +82,8 @@ const CAPABILITIES: Capabilities = {
   streamProtocols: ['immis', 'rtsps'],
   streamQualities: ['main'],
   battery: false,
+  // Every camera's motion clips are kept in the cloud (vendor-facts 1.8).
+  recordings: true,
 };
 
 const MODELS: Record<string, string> = {
@@ -673,6 +683,43 @@ export class BlinkProvider extends BaseProvider {
       }
       return { image: shot.image, contentType: 'image/jpeg', time: event.time };
     });
+  }
+
+  // ---- recordings: the cloud clips (vendor-facts 1.8) ---------------------------------------
+
+  async listRecordings(cameraId: string, range: RecordingRange): Promise<Recording[]> {
+    return this.track(async () =>
+      rec.listRecordings(this.client, await this.knownCamera(cameraId), range),
+    );
+  }
+
+  /** Blink clips need the account's token, so the file itself is the only way out: no play. */
+  async downloadRecording(
+    recordingId: string,
+    options: { maxBytes: number },
+  ): Promise<RecordingFile> {
+    return this.track(async () => {
+      const cam = await this.knownCamera(splitRecordingId(recordingId).cameraId);
+      return rec.download(
+        this.client,
+        cam,
+        recordingId,
+        options.maxBytes,
+        this.timing.commandTimeoutMs,
+      );
+    });
+  }
+
+  async eventRecording(cameraId: string, ref: EventClipRef): Promise<Recording> {
+    return this.track(async () =>
+      rec.forEvent(
+        this.client,
+        await this.getCamera(cameraId),
+        ref,
+        this.timing.commandTimeoutMs,
+        () => this.closed,
+      ),
+    );
   }
 
   protected closeClient(): void {

@@ -91,8 +91,10 @@ export interface BlinkMedia {
   source?: string;
   type?: string;
   thumbnail?: string;
-  /** The clip itself, e.g. /api/v2/accounts/{acct}/media/clip/{id}.mp4 (vendor-facts 1.8). */
+  /** The clip's path, `/api/v2/accounts/{acct}/media/clip/{id}.mp4` (vendor-facts 1.8). */
   media?: string;
+  /** Still uploading. */
+  partial?: boolean;
 }
 
 export interface BlinkMediaPage {

@@ -45,6 +45,8 @@ export const netatmo: VendorModule = {
       log: ctx.log,
       gate: ctx.gate,
       timeoutMs: seconds(config.timeout, 15_000, 1_000),
+      // Flow JSON only: how long an event's video is waited for (fractions for tests).
+      commandTimeoutMs: seconds(config.commandTimeout, 30_000, 100),
       webhookUrl: /^https?:\/\//i.test(webhookUrl) ? webhookUrl : undefined,
       // Seconds in the editor; fractions are accepted so tests can poll fast.
       pollIntervalMs: seconds(config.pollInterval, DEFAULT_POLL_MS, 50),

@@ -43,6 +43,18 @@ import type {
   NetatmoPicture,
   NetatmoPush,
 } from './types';
+import {
+  type EventClipRef,
+  type Recording,
+  type RecordingRange,
+  splitRecordingId,
+  waitForClip,
+} from '../../core/recordings';
+import { checkVideoId, sdProblem, toRecording as netatmoRecording } from './recordings';
+
+/** getevents pages read for one recordings list at most. */
+const RECORDING_PAGES = 20;
+const RECORDING_PAGE_SIZE = 50;
 
 export interface NetatmoProviderOptions {
   baseUrl: string;
@@ -52,6 +64,8 @@ export interface NetatmoProviderOptions {
   log: Logger;
   gate?: LoginGate;
   timeoutMs?: number;
+  /** How long an event's video is waited for while the camera still records it. */
+  commandTimeoutMs?: number;
   /** Public URL of this account's webhook; when set, events are pushed instead of polled. */
   webhookUrl?: string;
   pollIntervalMs?: number;
@@ -117,6 +131,8 @@ function capabilitiesFor(type: string): Capabilities {
     streamProtocols: doorbell ? [] : ['hls'],
     streamQualities: doorbell ? [] : ['main', 'sub', 'extern'],
     battery: false,
+    // Event videos sit on the camera's SD card; the Doorbell offers no video playback either.
+    recordings: !doorbell,
   };
 }
 
@@ -625,6 +641,134 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       const base = await this.cameraBase(mod);
       // No expiry is given: the URL works until the camera reconnects and gets a new vpn_url.
       return { url: `${base}/live/files/${quality}/index.m3u8`, protocol: 'hls', expiresAt: null };
+    });
+  }
+
+  // ---- recordings: event videos on the SD card ----
+
+  private get commandTimeoutMs(): number {
+    return this.opts.commandTimeoutMs ?? 30_000;
+  }
+
+  /** The camera's homestatus entry, refusing a camera without a working card. */
+  private async recordingCamera(cameraId: string) {
+    const { cam, home } = await this.camera(cameraId);
+    this.requireCapability(cam, (c) => c.recordings === true, 'play recorded video');
+    const mod = await this.moduleStatus(cam, home, false);
+    const problem = sdProblem(mod.sd_status);
+    if (problem) {
+      throw errors.notSupported(
+        `Camera "${cam.name}" (Netatmo) has ${problem} (sd_status ${String(mod.sd_status)}), so it keeps no videos.`,
+        this.capableNames((c) => c.recordings === true).filter((n) => !n.endsWith(`(${cam.id})`)),
+      );
+    }
+    return { cam, home };
+  }
+
+  /** getevents of a home back to `from` (Unix ms), following the event_id cursor. */
+  private async eventsSince(homeId: string, from: number): Promise<NetatmoEvent[]> {
+    const out: NetatmoEvent[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < RECORDING_PAGES; page++) {
+      const reply = await this.client.getEvents(homeId, RECORDING_PAGE_SIZE, cursor);
+      const events = reply.body?.home?.events ?? [];
+      out.push(...events.filter((e) => typeof e?.id === 'string'));
+      const last = events.at(-1);
+      if (!last || events.length < RECORDING_PAGE_SIZE || last.id === cursor) break;
+      if ((last.time ?? 0) * 1000 < from) break;
+      cursor = last.id;
+    }
+    return out;
+  }
+
+  async listRecordings(cameraId: string, range: RecordingRange): Promise<Recording[]> {
+    return this.track(async () => {
+      const { cam, home } = await this.recordingCamera(cameraId);
+      const events = await this.eventsSince(home.id, range.from);
+      return events
+        .filter((e) => e.module_id === cam.id)
+        .filter((e) => (e.time ?? 0) * 1000 >= range.from && (e.time ?? 0) * 1000 <= range.to)
+        .map((e) => netatmoRecording(cam, e))
+        .filter((r): r is Recording => r !== undefined)
+        .sort((a, b) => b.start.localeCompare(a.start))
+        .slice(0, range.limit);
+    });
+  }
+
+  /**
+   * The HLS playlist of an event video, from the camera itself; a deleted video (the card
+   * overwrites the oldest) is the camera's 404.
+   */
+  async playRecording(id: string): Promise<StreamInfo> {
+    return this.track(async () => {
+      const { cameraId, key } = splitRecordingId(id);
+      const videoId = checkVideoId(key);
+      const { cam, home } = await this.recordingCamera(cameraId);
+      const mod = await this.moduleStatus(cam, home, true);
+      if (typeof mod.vpn_url !== 'string' || !mod.vpn_url) throw errors.offline(cam.name);
+      const base = await this.cameraBase(mod);
+      const url = `${base}/vod/${videoId}/files/high/index.m3u8`;
+      try {
+        await this.client.camera.request({
+          method: 'GET',
+          path: url,
+          expect: 'text',
+          auth: false,
+          coalesce: false,
+          label: `Video of "${cam.name}"`,
+        });
+      } catch (err) {
+        if (toCamhubError(err).status === 404) {
+          throw errors.invalidInput(
+            `That video of "${cam.name}" is not on its SD card any more (overwritten or deleted): list the recordings again.`,
+          );
+        }
+        throw err;
+      }
+      // Like the live stream: no expiry, the URL works until the camera reconnects.
+      return { url, protocol: 'hls', expiresAt: null };
+    });
+  }
+
+  /** An event's video, once the camera has finished recording it (video_status available). */
+  async eventRecording(cameraId: string, ref: EventClipRef): Promise<Recording> {
+    return this.track(async () => {
+      const { cam, home } = await this.recordingCamera(cameraId);
+      const raw = (ref.raw ?? {}) as NetatmoEvent & { event_id?: string };
+      const wanted = ref.clipId?.includes('|') ? splitRecordingId(ref.clipId).key : ref.clipId;
+      const eventId = ref.eventId ?? raw.id ?? raw.event_id;
+      const at = Date.parse(ref.time ?? '');
+      const from = Number.isFinite(at) ? at - 10 * 60_000 : Date.now() - 86_400_000;
+      return waitForClip(
+        async () => {
+          const events = (await this.eventsSince(home.id, from)).filter(
+            (e) => e.module_id === cam.id,
+          );
+          const hit = events.find(
+            (e) =>
+              (wanted !== undefined && e.video_id === wanted) ||
+              (eventId !== undefined &&
+                (e.id === eventId || (e.subevents ?? []).some((s) => s.id === eventId))),
+          );
+          if (!hit) return undefined;
+          if (
+            hit.video_status === 'deleted' ||
+            (!hit.video_id && hit.video_status !== 'recording')
+          ) {
+            throw errors.invalidInput(
+              `The event on "${cam.name}" has no video (deleted, or the camera did not record it).`,
+            );
+          }
+          if (hit.video_status !== 'available') return undefined;
+          return netatmoRecording(cam, hit);
+        },
+        {
+          timeoutMs: this.commandTimeoutMs,
+          intervalMs: 1_000,
+          what: `The video of the event on "${cam.name}"`,
+          stopped: () => this.closed,
+        },
+      );
     });
   }
 

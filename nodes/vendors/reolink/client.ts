@@ -11,6 +11,8 @@ import type {
   RopGeneralConfig,
   RopPirConfig,
   RopPlaySession,
+  RopRecordCalendar,
+  RopRecordPage,
   RopStreamType,
 } from './types';
 
@@ -196,6 +198,72 @@ export class ReolinkClient {
     });
   }
 
+  /** Days of a month with recordings (seed "Get the Dates with Recordings"; vendor-facts 4.6). */
+  async recordCalendar(
+    uid: string,
+    channel: number,
+    year: number,
+    month: number,
+    label?: string,
+  ): Promise<RopRecordCalendar> {
+    return (
+      await this.http.request<RopRecordCalendar>({
+        method: 'GET',
+        path: this.dev(uid, '/records/calendar'),
+        query: { channel, year, month },
+        label,
+      })
+    ).data;
+  }
+
+  /** One page of one local day's recordings; `next_token` continues (at most 40 a page). */
+  async records(
+    uid: string,
+    q: {
+      channel: number;
+      streamType: 'mainStream' | 'subStream';
+      date: string;
+      startAt: string;
+      endAt: string;
+      nextToken?: string;
+    },
+    label?: string,
+  ): Promise<RopRecordPage> {
+    return (
+      await this.http.request<RopRecordPage>({
+        method: 'GET',
+        path: this.dev(uid, '/records'),
+        query: {
+          channel: q.channel,
+          stream_type: q.streamType,
+          record_date: q.date,
+          start_at: q.startAt,
+          end_at: q.endAt,
+          next_token: q.nextToken,
+        },
+        label,
+      })
+    ).data;
+  }
+
+  async recordPlaySession(
+    uid: string,
+    channel: number,
+    fileName: string,
+    label?: string,
+  ): Promise<RopPlaySession> {
+    return (
+      await this.http.request<RopPlaySession>({
+        method: 'POST',
+        path: this.dev(uid, '/records/play-session'),
+        body: { channel, fileName },
+        idempotent: true,
+        coalesce: true,
+        label,
+      })
+    ).data;
+  }
+
   async battery(uid: string, label?: string): Promise<RopBattery> {
     return (
       await this.http.request<RopBattery>({
@@ -263,6 +331,12 @@ export function mapRopError(reply: RawReply, req: HttpRequest): CamhubError | un
       return new CamhubError(
         'INVALID_INPUT',
         `${label}: the Reolink server rejected a parameter. Check the camera id and the msg.`,
+        opts,
+      );
+    case 'invalid_filename':
+      return new CamhubError(
+        'INVALID_INPUT',
+        `${label}: the recording is not on the camera any more (the SD card overwrites the oldest). List the recordings again and pick a current one.`,
         opts,
       );
     case 'cmd_timeout':

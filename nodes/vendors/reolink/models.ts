@@ -52,5 +52,7 @@ export function capabilitiesFor(model: string, family: string): Capabilities {
     streamProtocols: ['rtsp'],
     streamQualities,
     battery,
+    // ROP cannot tell whether a card is in; a camera without one answers cmd_not_support.
+    recordings: true,
   };
 }

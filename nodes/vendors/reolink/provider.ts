@@ -27,8 +27,16 @@ import type {
 } from '../../core/provider';
 import { mostSpecific } from '../../core/msg';
 import { bearerToken, secretEquals } from '../../core/secret';
+import {
+  type EventClipRef,
+  type Recording,
+  type RecordingRange,
+  splitRecordingId,
+  waitForClip,
+} from '../../core/recordings';
 import { ReolinkClient } from './client';
 import { capabilitiesFor } from './models';
+import * as rec from './recordings';
 import type { RopAlarm, RopDevice, RopPirConfig, RopStreamType } from './types';
 
 export interface ReolinkProviderOptions {
@@ -41,6 +49,9 @@ export interface ReolinkProviderOptions {
   log: Logger;
   gate?: LoginGate;
 }
+
+/** How often an event's recording is looked for while the camera still writes it. */
+const CLIP_POLL_MS = 1_000;
 
 const STREAM_TYPES: Record<StreamQuality, RopStreamType> = {
   main: 'mainStream',
@@ -122,12 +133,14 @@ export class ReolinkProvider extends BaseProvider {
   private readonly alarmFlight = new SingleFlight<boolean | null>();
   private readonly authcode: string;
   private readonly names = new Map<string, string>();
+  private readonly timeoutMs: number;
   /** The device list's family and firmware of each online uid, as last listed. */
   private readonly listed = new Map<string, RopDevice>();
 
   constructor(opts: ReolinkProviderOptions) {
     super(opts.log);
     this.authcode = opts.authcode;
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.snapQueue = new KeyedQueue(4 * (opts.timeoutMs ?? 15_000));
     this.client = new ReolinkClient({
       baseUrl: opts.baseUrl,
@@ -434,6 +447,93 @@ export class ReolinkProvider extends BaseProvider {
     // The new name reaches msg.camera and the pickers at once.
     if (name !== undefined) await this.listCameras({ refresh: true });
     return out;
+  }
+
+  private recordingCapable(): string[] {
+    return this.capableNames((c) => c.recordings === true);
+  }
+
+  async listRecordings(cameraId: string, range: RecordingRange): Promise<Recording[]> {
+    return this.track(async () => {
+      const { cam, uid, channel } = await this.camera(cameraId);
+      return rec.orNoCard(
+        cam,
+        () => this.recordingCapable(),
+        () => this.awake(() => rec.listRecordings(this.client, cam, uid, channel, range)),
+      );
+    });
+  }
+
+  async recordingDays(cameraId: string, year: number, month: number): Promise<string[]> {
+    return this.track(async () => {
+      const { cam, uid, channel } = await this.camera(cameraId);
+      return rec.orNoCard(
+        cam,
+        () => this.recordingCapable(),
+        () => this.awake(() => rec.recordingDays(this.client, cam, uid, channel, year, month)),
+      );
+    });
+  }
+
+  async playRecording(recordingId: string): Promise<StreamInfo> {
+    return this.track(async () => {
+      const { cameraId, key } = splitRecordingId(recordingId);
+      const { cam, uid, channel } = await this.camera(cameraId);
+      const what = `Playback of "${cam.name}"`;
+      const session = await rec.orNoCard(
+        cam,
+        () => this.recordingCapable(),
+        () => this.awake(() => this.client.recordPlaySession(uid, channel, key, what)),
+      );
+      return rec.playInfo(session, what);
+    });
+  }
+
+  /**
+   * ROP alarms name no file: the recording is the one running at the alarm's time. The camera
+   * lists a file once it is written, so a fresh alarm's file is waited for.
+   */
+  async eventRecording(cameraId: string, ref: EventClipRef): Promise<Recording> {
+    if (ref.clipId) return this.recordingById(cameraId, ref.clipId);
+    const at = ref.time ? Date.parse(ref.time) : Number.NaN;
+    if (!Number.isFinite(at)) {
+      throw errors.invalidInput(
+        'A Reolink event names no recording: its msg needs payload.time (wire the camera event node in directly).',
+      );
+    }
+    const { cam } = await this.camera(cameraId);
+    return waitForClip(
+      async () => {
+        const items = await this.listRecordings(cameraId, {
+          from: at - 10 * 60_000,
+          to: Math.max(at + 60_000, Date.now()),
+          limit: 1000,
+        });
+        return rec.pickForEvent(items, ref);
+      },
+      {
+        timeoutMs: this.timeoutMs,
+        intervalMs: CLIP_POLL_MS,
+        what: `The recording of the event on "${cam.name}"`,
+        stopped: () => this.closed,
+      },
+    );
+  }
+
+  /** A clip id handed in with the event: the file itself, no lookup needed to play it. */
+  private async recordingById(cameraId: string, clipId: string): Promise<Recording> {
+    const { cam } = await this.camera(cameraId);
+    const id = clipId.includes('|') ? clipId : `${cam.id}|${clipId}`;
+    splitRecordingId(id);
+    const now = new Date().toISOString();
+    return {
+      id,
+      camera: { id: cam.id, name: cam.name },
+      start: now,
+      end: now,
+      duration: 0,
+      labels: [],
+    };
   }
 
   // ROP pushes alarms to the webhook; there is nothing to start or stop on our side.

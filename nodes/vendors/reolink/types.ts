@@ -56,3 +56,23 @@ export interface RopAlarm {
   AItype?: unknown;
   AItpe?: unknown;
 }
+
+export interface RopRecordCalendar {
+  totalRows?: number;
+  items?: { channel?: number; date?: number }[];
+}
+
+export interface RopRecordFile {
+  channel?: number;
+  streamType?: string;
+  /** Local time, "YYYY-MM-DD HH:MM:SS". */
+  startTime?: string;
+  endTime?: string;
+  fileName?: string;
+}
+
+export interface RopRecordPage {
+  nextToken?: string;
+  totalRows?: number;
+  items?: RopRecordFile[];
+}
