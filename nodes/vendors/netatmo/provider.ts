@@ -403,6 +403,10 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
     // The output is what Netatmo reports now, read back.
     const entry = await this.status(home.id, true);
     const out: ControlValues = {};
+    // An unreachable Presence is left out of homestatus: its light is unknown, not absent.
+    if (cam.capabilities.floodlight && (!entry.modules.has(cam.id) || entry.away.has(cam.id))) {
+      throw errors.offline(cam.name);
+    }
     const floodlight = entry.modules.get(cam.id)?.floodlight;
     if (
       cam.capabilities.floodlight &&
@@ -436,7 +440,12 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   ): Promise<HomeStatusModule> {
     const st = await this.status(home.id, fresh);
     const mod = st.modules.get(cam.id);
-    if (!mod || st.away.has(cam.id)) throw errors.offline(cam.name);
+    if (!mod || st.away.has(cam.id)) {
+      // A remembered "unreachable" is asked again: the camera may be back, and the OFFLINE
+      // error promised that the next msg tries again.
+      if (!fresh) return this.moduleStatus(cam, home, true);
+      throw errors.offline(cam.name);
+    }
     return mod;
   }
 
