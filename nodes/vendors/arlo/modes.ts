@@ -19,6 +19,9 @@ const ARMED_TTL_MS = 5 * 60_000;
 const V1_MODELS = /^(ABC1000|VML4030)/;
 
 type ModeApi = 'v1' | 'v2' | 'v3';
+/** How long mode definitions are trusted (see modeCache). */
+const MODE_CACHE_MS = 10 * 60_000;
+
 interface Mode {
   id: string;
   name: string;
@@ -68,6 +71,12 @@ export class ArloModes {
   private v3Revision: number | undefined;
   private v3ShapeLogged = false;
   private locationId: string | undefined;
+  /**
+   * Mode definitions per gateway: they change only when the user edits modes in the app, so
+   * an arm or a status read does not read them again. A mode name not among them, or an active
+   * mode id not among them, reads them afresh.
+   */
+  private readonly modeCache = new Map<string, { at: number; modes: Mode[] }>();
 
   constructor(private readonly host: ArloModesHost) {}
 
@@ -86,7 +95,7 @@ export class ArloModes {
 
   /** The names of the modes of a gateway. */
   async names(gw: ArloDevice): Promise<string[]> {
-    return (await this.modes(await this.modeApi(gw), gw)).map((m) => m.name);
+    return (await this.modes(await this.modeApi(gw), gw, true)).map((m) => m.name);
   }
 
   async read(cam: CameraInfo): Promise<ArmState> {
@@ -109,7 +118,10 @@ export class ArloModes {
     } else {
       active = String((await this.v1Get(gw)).properties?.active ?? '');
     }
-    const modes = await this.modes(api, gw);
+    let modes = await this.modes(api, gw);
+    if (active !== undefined && !modes.some((m) => m.id === active)) {
+      modes = await this.modes(api, gw, true);
+    }
     const mode = modes.find((m) => m.id === active);
     return {
       armed: mode ? mode.armed : active !== 'mode0' && active !== 'standby',
@@ -121,7 +133,13 @@ export class ArloModes {
     const { client, commands } = this.host;
     const gw = this.host.gateway(cam.id);
     const api = await this.modeApi(gw);
-    const target = this.pick(await this.modes(api, gw), request, api);
+    let target: Mode;
+    try {
+      target = this.pick(await this.modes(api, gw), request, api);
+    } catch {
+      // A mode added or renamed in the app since the definitions were kept.
+      target = this.pick(await this.modes(api, gw, true), request, api);
+    }
     const who = `Base station "${gw.deviceName ?? gw.deviceId}"`;
     if (api === 'v2') {
       await commands.command(
@@ -230,7 +248,16 @@ export class ArloModes {
     return loc.locationId;
   }
 
-  private async modes(api: ModeApi, gw: ArloDevice): Promise<Mode[]> {
+  private async modes(api: ModeApi, gw: ArloDevice, fresh = false): Promise<Mode[]> {
+    const key = `${api} ${gw.deviceId ?? ''}`;
+    const kept = this.modeCache.get(key);
+    if (!fresh && kept && Date.now() - kept.at < MODE_CACHE_MS) return kept.modes;
+    const modes = await this.readModes(api, gw);
+    this.modeCache.set(key, { at: Date.now(), modes });
+    return modes;
+  }
+
+  private async readModes(api: ModeApi, gw: ArloDevice): Promise<Mode[]> {
     if (api === 'v3') {
       const locationId = await this.location(gw);
       const res = await this.host.client.hms<unknown>({

@@ -56,6 +56,10 @@ export async function applyControl(
   // The output is what Netatmo reports now, read back.
   const entry = await homes.status(home.id, true);
   const out: ControlValues = {};
+  // An unreachable Presence is left out of homestatus: its light is unknown, not absent.
+  if (cam.capabilities.floodlight && (!entry.modules.has(cam.id) || entry.away.has(cam.id))) {
+    throw errors.offline(cam.name);
+  }
   const floodlight = entry.modules.get(cam.id)?.floodlight;
   if (
     cam.capabilities.floodlight &&

@@ -160,6 +160,11 @@ export class NetatmoHomes {
     return this.statuses.get(homeId)?.modules.get(cameraId);
   }
 
+  /** A home's kept status, to bring up to date with a change a reply confirmed. */
+  kept(homeId: string): HomeStatusEntry | undefined {
+    return this.statuses.get(homeId);
+  }
+
   /** Drops a home's cached status (a camera reconnected: its vpn_url is new). */
   forget(homeId: string): void {
     this.statuses.delete(homeId);
@@ -174,7 +179,12 @@ export class NetatmoHomes {
   async module(cam: CameraInfo, home: Home, fresh: boolean): Promise<HomeStatusModule> {
     const st = await this.status(home.id, fresh);
     const mod = st.modules.get(cam.id);
-    if (!mod || st.away.has(cam.id)) throw errors.offline(cam.name);
+    if (!mod || st.away.has(cam.id)) {
+      // A remembered "unreachable" is asked again: the camera may be back, and the OFFLINE
+      // error promised that the next msg tries again.
+      if (!fresh) return this.module(cam, home, true);
+      throw errors.offline(cam.name);
+    }
     return mod;
   }
 
