@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startReolinkSim, REOLINK_UIDS, type ReolinkSim } from '../../simulator/reolink';
 import type { DeviceStatus } from '../../nodes/core/device';
 import {
@@ -48,10 +51,19 @@ describe('camhub-device and camhub-control on Reolink', function () {
   after(async () => {
     await sim.close();
   });
+  // Camera names outlive a redeploy in the account's store: each test starts with an empty one,
+  // or names learned by an earlier test would spare the general-config reads counted below.
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-device-reolink-'));
+    process.env.CAMHUB_STATE_DIR = stateDir;
+  });
   afterEach(async () => {
     await unload();
     sim.reset();
     delete process.env.CAMHUB_MIN_STATE_INTERVAL_MS;
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    delete process.env.CAMHUB_STATE_DIR;
   });
 
   describe('camhub-device', () => {
