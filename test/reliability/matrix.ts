@@ -82,13 +82,14 @@ export const FAULTS: FaultRow[] = [
   {
     id: 'device-offline',
     fault: 'The camera is offline',
-    userSees: 'OFFLINE ("check its power and network"); red "camera offline" status.',
+    userSees:
+      'OFFLINE ("check its power and network"); red "camera offline" status. A camera status read is no error: it answers `online: false`, the state asked for.',
   },
   {
     id: 'command-never-completes',
     fault: 'An asynchronous command never completes',
     userSees:
-      'TIMEOUT after the command wait; nothing hangs, and a failed command is never reported as success.',
+      'TIMEOUT after the command wait; nothing hangs, and a failed command is never reported as success. A camera status read still answers, with `null` for the fields only the silent base station knows (Arlo: battery, signal).',
   },
   {
     id: 'cloud-restart',
@@ -142,8 +143,11 @@ export function reliabilityDoc(
     '',
     '## Tested cells',
     '',
-    '`ok`: tested and behaves as above. `n/a`: the cloud has no such thing (the note says why).',
-    '`-`: the node makes no cloud call of that kind.',
+    '`ok`: tested and behaves as above, and the next msg to the node works. `n/a`: the cloud has no',
+    'such thing (the note says why). `-`: the node makes no cloud call of that kind. Columns:',
+    '`device` is a camera status read, `control-get` a camera control `{get: true}`, `control-set`',
+    'a camera control setting the switch the cloud has (Reolink name, Blink motion, Netatmo',
+    'floodlight, Arlo siren).',
     '',
   ];
   for (const vendor of vendors) {

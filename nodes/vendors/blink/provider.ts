@@ -289,8 +289,11 @@ export class BlinkProvider extends BaseProvider {
     cam: CameraInfo,
     request: ControlRequest,
   ): Promise<ControlValues> {
-    const ref = this.devices.get(cam.id);
-    if (!ref || ref.kind !== 'camera') return {};
+    const known = this.devices.get(cam.id);
+    if (!known || known.kind !== 'camera') return {};
+    // As the homescreen shows it now: the cloud would hand back the stored settings of an
+    // offline camera as if they were its own, and fail a command with code 1000 only later.
+    const { ref } = await this.liveDevice(cam.id);
     const label = `Motion settings of "${cam.name}"`;
     const sensitivity = request.motion?.sensitivity;
     // Checked before the first command: an out-of-range value changes nothing.

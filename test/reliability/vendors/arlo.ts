@@ -25,7 +25,13 @@ export const arloFaults: FaultVendor = {
         .requests({ path: NOTIFY, method: 'POST' })
         .filter((r) => r.status === 200 && Date.parse(r.time) >= after).length;
     let droppedAt = 0;
+    let heartbeat = 0.3;
     return {
+      quiet(on) {
+        // Renewals every 30 s and subscriptions that live a minute, as the real cloud has.
+        heartbeat = on ? 30 : 0.3;
+        sim.state.config.subscriptionTtlMs = on ? 60_000 : 1000;
+      },
       account: (timeout) => ({
         id: 'acc',
         type: 'camhub-arlo',
@@ -33,10 +39,17 @@ export const arloFaults: FaultVendor = {
         authUrl: sim.authUrl,
         timeout,
         commandTimeout: 1.5,
-        heartbeat: 0.3,
+        heartbeat,
       }),
       credentials: { acc: { email: ARLO_USER.email, password: ARLO_USER.password } },
-      cameras: { arm: U.frontDoor, snapshot: U.frontDoor, stream: U.frontDoor },
+      cameras: {
+        arm: U.frontDoor,
+        snapshot: U.frontDoor,
+        stream: U.frontDoor,
+        device: U.frontDoor,
+        'control-get': U.frontDoor,
+        'control-set': U.frontDoor,
+      },
       naReasons: {
         ptz: 'Arlo has no PTZ: no Arlo API pans or tilts, the only control is a digital zoom crop',
       },
@@ -45,6 +58,10 @@ export const arloFaults: FaultVendor = {
         snapshot: 1,
         stream: 1,
         ptz: { action: 'move', direction: 'left', speed: 5 },
+        device: 'status',
+        'control-get': { get: true },
+        // The siren of the camera's base station; off, so nothing sounds on for the next rows.
+        'control-set': { siren: 'off' },
       },
       calls: {
         // The base station's mode change, confirmed later on the event stream.
@@ -56,6 +73,11 @@ export const arloFaults: FaultVendor = {
           idempotent: false,
         },
         stream: { path: '/hmsweb/users/devices/startStream', method: 'POST', idempotent: false },
+        // A status read lists the devices afresh: the online flags come from there.
+        device: { path: '/hmsweb/v2/users/devices', method: 'GET', idempotent: true },
+        // The base station's state (and siren) is a notify, answered on the event stream.
+        'control-get': { path: `${NOTIFY}${U.base}`, method: 'POST', idempotent: false },
+        'control-set': { path: `${NOTIFY}${U.base}`, method: 'POST', idempotent: false },
       },
       addFault: (spec) => void sim.addFault(spec),
       clearFaults: () => {
@@ -64,10 +86,14 @@ export const arloFaults: FaultVendor = {
       },
       requests: () => sim.requests(),
       clearRequests: () => sim.clearRequests(),
+      // The siren and the state a control reads are the base station's.
+      offlineDevices: { 'control-get': U.base, 'control-set': U.base },
       setOnline: (camera, online) => sim.setOnline(camera, online),
       expireToken: () => sim.expireTokens(),
       isLogin: (e: LogEntry) => e.method === 'POST' && e.path === '/api/auth',
-      asyncKinds: ['arm', 'snapshot'],
+      asyncKinds: ['arm', 'snapshot', 'device', 'control-get', 'control-set'],
+      // pyaarlo reads battery, signal and the rest from the base station's `devices` answer.
+      unansweredNulls: ['battery', 'signal'],
       neverComplete: () => sim.ignoreNextCommand(U.base),
       syncCommands:
         'Arlo answers startStream with the stream URL itself; there is no command to wait for',

@@ -39,13 +39,23 @@ export const blinkFaults: FaultVendor = {
         commandTimeout: 1,
       }),
       credentials: { acc: { email: DEFAULT_BLINK_EMAIL, password: DEFAULT_BLINK_PASSWORD } },
-      cameras: { arm: ID.porch, snapshot: ID.porch, stream: ID.porch },
+      cameras: {
+        arm: ID.porch,
+        snapshot: ID.porch,
+        stream: ID.porch,
+        device: ID.porch,
+        'control-get': ID.porch,
+        'control-set': ID.porch,
+      },
       naReasons: { ptz: 'Blink has no PTZ: no Blink camera pans, tilts or zooms' },
       payloads: {
         arm: 'arm',
         snapshot: 1,
         stream: 1,
         ptz: { action: 'move', direction: 'left', speed: 5 },
+        device: 'status',
+        'control-get': { get: true },
+        'control-set': { motion: { enabled: true } },
       },
       calls: {
         // The network's arm command: run by the sync module, so never sent twice.
@@ -65,6 +75,23 @@ export const blinkFaults: FaultVendor = {
           method: 'POST',
           idempotent: false,
         },
+        // The state of every device is in the homescreen, read afresh for a status msg.
+        device: {
+          path: `^${TIER}/api/v3/accounts/\\d+/homescreen$`,
+          method: 'GET',
+          idempotent: true,
+        },
+        'control-get': {
+          path: `^${TIER}/network/${HOME}/camera/${ID.porch}/config$`,
+          method: 'GET',
+          idempotent: true,
+        },
+        // Motion detection on: a command the sync module runs, polled until it completes.
+        'control-set': {
+          path: `^${TIER}/network/${HOME}/camera/${ID.porch}/enable$`,
+          method: 'POST',
+          idempotent: false,
+        },
       },
       addFault: (spec) => void sim.addFault(spec),
       clearFaults: () => sim.clearFaults(),
@@ -74,7 +101,7 @@ export const blinkFaults: FaultVendor = {
       expireToken: () => sim.expireTokens(),
       // A login ends in an authorization-code grant, a refresh is a refresh grant: both hit this.
       isLogin: (e: LogEntry) => e.method === 'POST' && e.path === '/oauth/token',
-      asyncKinds: ['arm', 'snapshot'],
+      asyncKinds: ['arm', 'snapshot', 'control-set'],
       neverComplete: () => sim.nextCommands('never'),
       noChannel: 'Blink has no event stream: events come by polling (vendor facts 1.8)',
       syncCommands:

@@ -32,13 +32,23 @@ export const netatmoFaults: FaultVendor = {
         pollInterval: 0.1,
       }),
       credentials: { acc: { clientId: sim.clientId, clientSecret: sim.clientSecret } },
-      cameras: { arm: I.welcome, snapshot: I.welcome, stream: I.welcome },
+      cameras: {
+        arm: I.welcome,
+        snapshot: I.welcome,
+        stream: I.welcome,
+        device: I.welcome,
+        'control-get': I.presence,
+        'control-set': I.presence,
+      },
       naReasons: { ptz: 'Netatmo has no PTZ: no Netatmo security camera pans or tilts' },
       payloads: {
         arm: 'arm',
         snapshot: 1,
         stream: 1,
         ptz: { action: 'move', direction: 'left', speed: 5 },
+        device: 'status',
+        'control-get': { get: true },
+        'control-set': { light: 'auto' },
       },
       calls: {
         arm: { path: '/api/setstate', method: 'POST', idempotent: false },
@@ -50,6 +60,11 @@ export const netatmoFaults: FaultVendor = {
         },
         // The stream URL is the camera's current vpn_url, read from homestatus.
         stream: { path: '/api/homestatus', method: 'GET', idempotent: true },
+        // Status and control values are both read from homestatus, afresh.
+        device: { path: '/api/homestatus', method: 'GET', idempotent: true },
+        'control-get': { path: '/api/homestatus', method: 'GET', idempotent: true },
+        // The Presence floodlight, by setstate.
+        'control-set': { path: '/api/setstate', method: 'POST', idempotent: false },
       },
       /** Gives the consent in the editor, as a user does once: the tokens then live in the store. */
       async connect() {

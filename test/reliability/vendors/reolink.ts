@@ -14,12 +14,24 @@ export const reolinkFaults: FaultVendor = {
     return {
       account: (timeout) => ({ id: 'acc', type: 'camhub-reolink', baseUrl: sim.url, timeout }),
       credentials: { acc: { authcode: AUTHCODE } },
-      cameras: { arm: U.fixed, snapshot: U.fixed, stream: U.fixed, ptz: U.ptzOutdoor },
+      cameras: {
+        arm: U.fixed,
+        snapshot: U.fixed,
+        stream: U.fixed,
+        ptz: U.ptzOutdoor,
+        device: U.fixed,
+        'control-get': U.fixed,
+        'control-set': U.fixed,
+      },
       payloads: {
         arm: 'arm',
         snapshot: 1,
         stream: 1,
         ptz: { action: 'move', direction: 'left', speed: 5 },
+        device: 'status',
+        'control-get': { get: true },
+        // The name it has: the rename is sent, and the other rows keep their camera names.
+        'control-set': { name: 'Driveway' },
       },
       calls: {
         arm: { path: `/v1.0/devices/${U.fixed}/settings/alarm`, method: 'PUT', idempotent: false },
@@ -29,6 +41,18 @@ export const reolinkFaults: FaultVendor = {
         ptz: {
           path: `/v1.0/devices/${U.ptzOutdoor}/ptz/rotate`,
           method: 'POST',
+          idempotent: false,
+        },
+        // A status read lists the devices afresh: the camera's online flag comes from there.
+        device: { path: '^/v1\\.0/devices$', method: 'GET', idempotent: true },
+        'control-get': {
+          path: `/v1.0/devices/${U.fixed}/settings/general-config`,
+          method: 'GET',
+          idempotent: true,
+        },
+        'control-set': {
+          path: `/v1.0/devices/${U.fixed}/settings/general-config`,
+          method: 'PUT',
           idempotent: false,
         },
       },

@@ -1,7 +1,23 @@
 import type { FlowNode } from '../../helpers/nodered';
 import type { FaultSpec } from '../../../simulator/common/faults';
 
-export type NodeKind = 'arm' | 'snapshot' | 'stream' | 'ptz';
+/**
+ * The matrix's columns. `device` is a camera status read, `control-get` a camera control
+ * `{get: true}`, `control-set` one switch the cloud has, set and read back.
+ */
+export type NodeKind =
+  'arm' | 'snapshot' | 'stream' | 'ptz' | 'device' | 'control-get' | 'control-set';
+
+/** The node type behind each column. */
+export const NODE_TYPES: Record<NodeKind, string> = {
+  arm: 'camhub-arm',
+  snapshot: 'camhub-snapshot',
+  stream: 'camhub-stream',
+  ptz: 'camhub-ptz',
+  device: 'camhub-device',
+  'control-get': 'camhub-control',
+  'control-set': 'camhub-control',
+};
 
 /** The cloud call a node makes, as the simulator's fault queue and request log match it. */
 export interface CloudCall {
@@ -26,6 +42,12 @@ export interface LogEntry {
 export interface FaultCloud {
   /** The account config node (id 'acc'), with timeouts short enough for tests. */
   account(timeoutSec: number): FlowNode;
+  /**
+   * on: no background request shares a path with a faulted call while a node's row runs (Arlo
+   * renews its subscriptions by the notify its control commands use). Called before each
+   * deploy; off for the event rows, which need the background traffic.
+   */
+  quiet?(on: boolean): void;
   /** Node-RED credentials of the account, keyed by node id. */
   credentials: Record<string, Record<string, string>>;
   /** Camera ids to use per node; absent when the cloud cannot do it (the row is n/a). */
@@ -37,14 +59,16 @@ export interface FaultCloud {
    * Called after every deploy, before the first msg.
    */
   connect?: () => Promise<void>;
-  /** The msg.payload each node is sent. */
-  payloads: Record<NodeKind, unknown>;
+  /** The msg.payload each node is sent; a column without one sends none. */
+  payloads: Partial<Record<NodeKind, unknown>>;
   /** The request of each node that faults are put on. */
   calls: Partial<Record<NodeKind, CloudCall>>;
   addFault(spec: FaultSpec): void;
   clearFaults(): void;
   requests(): LogEntry[];
   clearRequests(): void;
+  /** The device the offline row takes off line, where it is not the node's camera. */
+  offlineDevices?: Partial<Record<NodeKind, string>>;
   /** Take a camera off line (OFFLINE) and back. */
   setOnline(camera: string, online: boolean): void | Promise<void>;
   /** Expire the access token; absent when the cloud has none (with the reason). */
@@ -56,6 +80,11 @@ export interface FaultCloud {
   neverComplete?: (kind: NodeKind) => void | Promise<void>;
   /** The nodes whose command is asynchronous (for the never-completes row). */
   asyncKinds?: NodeKind[];
+  /**
+   * Status fields that are null when the base station never answers its state read, while
+   * the status msg still comes (for the `device` column of the never-completes row).
+   */
+  unansweredNulls?: string[];
   syncCommands?: string;
   /** Event delivery, for the restart row. */
   events: {
