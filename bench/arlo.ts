@@ -213,7 +213,43 @@ export const arloBench: BenchVendor = {
           if (json<{ success?: boolean }>(reply).success !== true) throw new Error('mode refused');
           await done;
         },
+        status: async () => {
+          await call('GET', api('/users/devices/automation/active'), { headers });
+        },
       },
+      minimum: {
+        cameraStatus: {
+          requests: 3,
+          calls: 'GET v2/users/devices, notify get (battery, on MQTT), GET automation/active',
+          source: 'vendor-facts 2.3, 2.4, 2.5',
+        },
+        eventPicture: {
+          requests: 2,
+          calls: 'POST fullFrameSnapshot, GET presigned URL (a motion packet names no picture)',
+          source: 'vendor-facts 2.6, 2.9',
+        },
+        snapshot: {
+          requests: 2,
+          calls: 'POST fullFrameSnapshot, (result on MQTT), GET presigned URL',
+          source: 'vendor-facts 2.6',
+        },
+        stream: { requests: 1, calls: 'POST startStream', source: 'vendor-facts 2.7' },
+        arm: {
+          requests: 1,
+          calls: 'POST automation/active, (confirmed on MQTT)',
+          source: 'vendor-facts 2.5',
+        },
+        status: {
+          requests: 1,
+          calls: 'GET automation/active (0 once the stream has told the mode)',
+          source: 'vendor-facts 2.5',
+        },
+        event: { requests: 0, calls: 'MQTT push', source: 'vendor-facts 2.4, 2.9' },
+        listCameras: { requests: 1, calls: 'GET v2/users/devices', source: 'vendor-facts 2.3' },
+      },
+      setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
+      logins: () => sim.state.logins,
       events: 'push',
       channel: 'MQTT',
       setCallback: () => undefined,
@@ -229,6 +265,8 @@ export const arloBench: BenchVendor = {
       trigger: async (camera) => {
         if (!sim.trigger(camera, 'motion').delivered) throw new Error('motion not published');
       },
+      requestLog: () =>
+        [...sim.auth.requests(), ...sim.server.requests()].map((r) => `${r.method} ${r.path}`),
       requestCount: () => sim.server.requests().length + sim.auth.requests().length,
       clearLog: () => sim.clearRequests(),
       close: async () => {

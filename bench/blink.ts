@@ -172,7 +172,48 @@ export const blinkBench: BenchVendor = {
           );
           await homescreen();
         },
+        status: async () => {
+          await homescreen();
+        },
       },
+      minimum: {
+        cameraStatus: {
+          requests: 1,
+          calls: 'GET homescreen (online, battery, armed)',
+          source: 'vendor-facts 1.3',
+        },
+        eventPicture: {
+          requests: 2,
+          calls: "GET media/changed (the poll), GET the clip's thumbnail",
+          source: 'vendor-facts 1.5, 1.8',
+        },
+        snapshot: {
+          requests: 6,
+          calls:
+            'POST thumbnail, GET command until complete (3: complete:false twice), GET homescreen, GET image',
+          source: 'vendor-facts 1.4, 1.5',
+        },
+        stream: { requests: 1, calls: 'POST liveview', source: 'vendor-facts 1.6' },
+        arm: {
+          requests: 4,
+          calls: 'POST state/arm, GET command until complete (3)',
+          source: 'vendor-facts 1.4',
+        },
+        status: {
+          requests: 1,
+          calls: 'GET homescreen (network armed)',
+          source: 'vendor-facts 1.3',
+        },
+        event: {
+          requests: 1,
+          calls: 'GET media/changed, once per poll interval whatever the events',
+          source: 'vendor-facts 1.8',
+        },
+        listCameras: { requests: 1, calls: 'GET homescreen', source: 'vendor-facts 1.3' },
+      },
+      setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
+      logins: () => sim.state.counters.logins,
       events: 'poll',
       channel: 'poll (no push)',
       pollIntervalMs: POLL_MS,
@@ -217,6 +258,7 @@ export const blinkBench: BenchVendor = {
         if (!sim.trigger(camera, 'motion'))
           throw new Error(`Blink camera ${camera} recorded no clip`);
       },
+      requestLog: () => sim.requests().map((r) => `${r.method} ${r.path}`),
       requestCount: () => sim.requests().length,
       clearLog: () => sim.clearRequests(),
       close: async () => {

@@ -11,6 +11,29 @@ export interface BenchVendor {
   start(cameras: number): Promise<BenchCloud>;
 }
 
+/** The actions whose cloud requests are counted against the protocol's minimum. */
+export type ActionName =
+  | 'snapshot'
+  | 'stream'
+  | 'arm'
+  | 'status'
+  | 'event'
+  | 'eventPicture'
+  | 'recordingsList'
+  | 'recordingPlay'
+  | 'recordingDownload'
+  | 'cameraStatus'
+  | 'listCameras';
+
+/** The fewest cloud requests an action can take by the cloud's protocol, and where that is said. */
+export interface Minimum {
+  requests: number;
+  /** Seed or vendor-facts section, e.g. "vendor-facts 4.5". */
+  source: string;
+  /** What the minimum is made of, in a few words. */
+  calls: string;
+}
+
 /** A raw client's subscription to the cloud's push channel (or its poll loop). */
 export interface RawEvents {
   close(): Promise<void>;
@@ -27,6 +50,14 @@ export interface BenchCloud {
    * after deploying (an OAuth consent). Later deploys reuse the session the account stored.
    */
   connect?(accountId: string): Promise<void>;
+  /** The protocol's minimum request count per action, with its source. */
+  minimum: Partial<Record<ActionName, Minimum>>;
+  /** Simulated round-trip time of every host of this cloud (see simulator/common/latency.ts). */
+  setLatency(rttMs: number, jitterMs: number): void;
+  /** Restarts the jitter sequence: node and raw calls of one pair meet the same network. */
+  reseedLatency(seed: number): void;
+  /** Logins the cloud has seen (0 for clouds without one), for the time-to-ready figures. */
+  logins(): number;
   /** The stream node's quality; default 'sub'. Cameras with one stream need 'main'. */
   streamQuality?: string;
   /** The raw calls a hand-written client would make, for the side-by-side ratios. */
@@ -34,6 +65,8 @@ export interface BenchCloud {
     snapshot(camera: string): Promise<void>;
     stream(camera: string): Promise<void>;
     arm(camera: string, armed: boolean): Promise<void>;
+    /** Reads the armed state, as camhub-arm's "status" does. */
+    status(camera: string): Promise<void>;
     /**
      * The recordings node's calls, made by hand: `seed` puts recordings on the camera, `list`
      * lists the last 24 hours as camhub does (all pages) and returns what play and download
@@ -75,6 +108,8 @@ export interface BenchCloud {
   trigger(camera: string): Promise<void>;
   /** Requests the cloud has served, to count polls. */
   requestCount(): number;
+  /** The same requests as "METHOD /path", oldest first, to say which calls an action made. */
+  requestLog(): string[];
   /** The simulator's request log lives in this process: memory figures clear it first. */
   clearLog(): void;
   close(): Promise<void>;

@@ -148,7 +148,50 @@ export const netatmoBench: BenchVendor = {
           });
           await homestatus();
         },
+        status: async () => {
+          await homestatus();
+        },
       },
+      minimum: {
+        cameraStatus: {
+          requests: 1,
+          calls: 'POST homestatus (online, monitoring, sd_status, battery)',
+          source: 'vendor-facts 3.3',
+        },
+        eventPicture: {
+          requests: 1,
+          calls: "GET the push's snapshot_url",
+          source: 'vendor-facts 3.5, 3.8',
+        },
+        snapshot: {
+          requests: 1,
+          calls: 'GET <vpn_url>/live/snapshot_720.jpg (vpn_url kept until a reconnect)',
+          source: 'vendor-facts 3.5, 3.6',
+        },
+        stream: {
+          requests: 1,
+          calls: 'POST homestatus for the current vpn_url (it changes on reconnect)',
+          source: 'vendor-facts 3.6',
+        },
+        arm: {
+          requests: 1,
+          calls: 'POST setstate (errors come in its reply)',
+          source: 'vendor-facts 3.4',
+        },
+        status: { requests: 1, calls: 'POST homestatus', source: 'vendor-facts 3.3, 3.4' },
+        event: { requests: 0, calls: 'signed webhook push', source: 'vendor-facts 3.8' },
+        listCameras: {
+          requests: 2,
+          calls: 'POST homesdata, POST homestatus of the home with cameras (online, vpn_url)',
+          source: 'vendor-facts 3.3',
+        },
+      },
+      setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
+      logins: () =>
+        sim
+          .requests({ path: '/oauth2/token' })
+          .filter((r) => r.status === 200 && String(r.body).includes('authorization_code')).length,
       // Request counts are for an account without a public webhook URL, which polls.
       events: 'poll',
       channel: 'webhook',
@@ -184,6 +227,7 @@ export const netatmoBench: BenchVendor = {
         const r = await sim.trigger(camera, { type: 'movement' });
         if (!r.event) throw new Error(`Netatmo camera ${camera} recorded no event`);
       },
+      requestLog: () => sim.requests().map((r) => `${r.method} ${r.path}`),
       requestCount: () => sim.requests().length,
       clearLog: () => sim.clearRequests(),
       close: async () => {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   REOLINK_SEED,
   startReolinkSim,
@@ -43,6 +46,9 @@ export const reolinkBench: BenchVendor = {
   name: 'reolink',
   configType: 'camhub-reolink',
   async start(cameras) {
+    // Each cloud starts with no camera names kept from an earlier one.
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-bench-reolink-'));
+    process.env.CAMHUB_STATE_DIR = stateDir;
     const sim: ReolinkSim = await startReolinkSim({
       devices: seedDevices(cameras),
       snapDelayMs: 0,
@@ -91,20 +97,67 @@ export const reolinkBench: BenchVendor = {
           play: (uid, fileName) =>
             request('POST', `${dev(uid)}/records/play-session`, { channel: 0, fileName }),
         },
-        arm: async (uid, armed) => {
-          await request('PUT', `${dev(uid)}/settings/alarm`, { enabled: armed });
-          await request('GET', `${dev(uid)}/settings/alarm`);
+        // Synchronous (vendor-facts 4.4): the reply comes once the device applied it.
+        arm: (uid, armed) => request('PUT', `${dev(uid)}/settings/alarm`, { enabled: armed }),
+        status: (uid) => request('GET', `${dev(uid)}/settings/alarm`),
+      },
+      minimum: {
+        cameraStatus: {
+          requests: 2,
+          calls:
+            'GET devices (online), GET settings/alarm (armed); + states/battery on battery cameras',
+          source: 'vendor-facts 4.3, 4.4',
+        },
+        eventPicture: {
+          requests: 1,
+          calls: 'GET snap/snapshot.jpg (the alarm webhook names no picture)',
+          source: 'vendor-facts 4.5, 4.8',
+        },
+        snapshot: { requests: 1, calls: 'GET snap/snapshot.jpg', source: 'vendor-facts 4.5' },
+        stream: { requests: 1, calls: 'POST live/play-session', source: 'vendor-facts 4.6' },
+        arm: {
+          requests: 1,
+          calls: 'PUT settings/alarm (synchronous, answered once applied)',
+          source: 'vendor-facts 4.4',
+        },
+        status: { requests: 1, calls: 'GET settings/alarm', source: 'vendor-facts 4.4' },
+        event: {
+          requests: 0,
+          calls: 'the server POSTs the alarm webhook',
+          source: 'vendor-facts 4.8',
+        },
+        listCameras: {
+          requests: 1,
+          calls: 'GET devices, + 1 general-config per camera whose name is not known',
+          source: 'vendor-facts 4.3',
+        },
+        recordingsList: {
+          requests: 2,
+          calls: 'GET records for today and for yesterday (24 h span two record_dates; 40 a page)',
+          source: 'vendor-facts 4.6',
+        },
+        recordingPlay: {
+          requests: 1,
+          calls: 'POST records/play-session',
+          source: 'vendor-facts 4.6',
         },
       },
+      setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
+      reseedLatency: (seed) => sim.server.latency.reseed(seed),
+      logins: () => 0,
       events: 'push',
       channel: 'webhook',
       setCallback: (url) => sim.setCallback(url),
       trigger: async (uid) => {
         await sim.trigger(uid, { status: 'MD', aiType: 'none' });
       },
+      requestLog: () => sim.requests().map((r) => `${r.method} ${r.path}`),
       requestCount: () => sim.requests().length,
       clearLog: () => sim.clearRequests(),
-      close: () => sim.close(),
+      close: async () => {
+        await sim.close();
+        fs.rmSync(stateDir, { recursive: true, force: true });
+      },
     };
   },
 };

@@ -99,6 +99,29 @@ export class KeyedQueue {
   }
 }
 
+/**
+ * fn over every item with at most `limit` calls in flight, results in input order. Asking a
+ * cloud for 500 things one at a time takes 500 round trips; all at once is a burst no cloud
+ * welcomes. A bounded pool takes items/limit round trips.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  const workers = Math.max(1, Math.min(limit, items.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return out;
+}
+
 /** Full-jitter exponential backoff: spreads retries of many clients after an outage. */
 export function backoffDelay(
   attempt: number,

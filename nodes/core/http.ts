@@ -115,6 +115,8 @@ export interface HttpClientOptions {
   isAuthError?: (reply: RawReply) => boolean;
   log?: Logger;
   random?: () => number;
+  /** Connections kept open to the cloud at most; default 8. */
+  maxSockets?: number;
 }
 
 const DEFAULTS = {
@@ -145,8 +147,8 @@ export class HttpClient {
   > &
     HttpClientOptions;
   private readonly axios: AxiosInstance;
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
   /**
    * One controller per request or wait, aborted together on close. A single shared signal
    * would carry one listener per concurrent request (Node warns past ten).
@@ -164,6 +166,9 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.opts = { ...DEFAULTS, ...stripUndefined(options) } as HttpClient['opts'];
     this.log = options.log ?? silentLogger;
+    const maxSockets = options.maxSockets ?? 8;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
     // Joining a GET is pointless once it has outlived every deadline and wait it could have.
     const o = this.opts;
     this.flights = new SingleFlight<HttpResponse>(

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { Aedes } from 'aedes';
+import { DelayLine, Latency } from '../common/latency';
 import type { ArloDeviceSeed } from './devices';
 import type { ArloState } from './state';
 
@@ -37,8 +38,22 @@ export class ArloBus {
   private readonly sse = new Map<ServerResponse, string>();
   readonly log: PublishedPacket[] = [];
   mqttUrl = '';
+  /** Pushes travel one way to the client, in order (see common/latency.ts). */
+  private readonly line: DelayLine;
 
-  constructor(private readonly state: ArloState) {}
+  constructor(
+    private readonly state: ArloState,
+    private readonly latency: Latency = new Latency(),
+  ) {
+    this.line = new DelayLine(latency);
+  }
+
+  /** CONNECT/CONNACK and SUBSCRIBE/SUBACK each take one round trip. */
+  private afterRoundTrip(fn: () => void): void {
+    const ms = this.latency.roundTrip();
+    if (ms > 0) setTimeout(fn, ms);
+    else fn();
+  }
 
   async start(port = 0): Promise<string> {
     const broker = await Aedes.createBroker({
@@ -50,12 +65,17 @@ export class ArloBus {
           m[1] === this.state.user.userId &&
           username === this.state.user.userId &&
           this.state.session(token) !== undefined;
-        if (ok) cb(null, true);
-        else cb(authError(m ? 4 : 2), false);
+        this.afterRoundTrip(() => {
+          if (ok) cb(null, true);
+          else cb(authError(m ? 4 : 2), false);
+        });
       },
       authorizeSubscribe: (_client, sub, cb) => {
-        if (this.mayRead(sub.topic)) cb(null, sub);
-        else cb(new Error(`topic ${sub.topic} is not allowed`), null);
+        const allowed = this.mayRead(sub.topic);
+        this.afterRoundTrip(() => {
+          if (allowed) cb(null, sub);
+          else cb(new Error(`topic ${sub.topic} is not allowed`), null);
+        });
       },
       authorizePublish: (_client, _packet, cb) => cb(new Error('clients do not publish')),
     });
@@ -131,6 +151,10 @@ export class ArloBus {
     if (this.log.length > 2000) this.log.shift();
     if (!delivered) return;
     const text = JSON.stringify(packet);
+    this.line.send(() => this.publish(topic, text, mqttOnly));
+  }
+
+  private publish(topic: string, text: string, mqttOnly: boolean): void {
     if (!mqttOnly)
       for (const res of this.sse.keys()) res.write(`event: message\ndata: ${text}\n\n`);
     this.broker?.publish(
@@ -148,6 +172,7 @@ export class ArloBus {
 
   /** Cuts every SSE and MQTT connection, as a cloud-side network blip does. */
   drop(): void {
+    this.line.clear();
     for (const res of this.sse.keys()) res.destroy();
     this.sse.clear();
     for (const socket of this.sockets) socket.destroy();

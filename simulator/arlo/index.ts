@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { renderSnapshot, SimControlError, SimServer } from '../common';
+import { Latency, renderSnapshot, SimControlError, SimServer } from '../common';
 import type { FaultSpec, QueuedFault, RequestFilter, RequestLogEntry, SimReply } from '../common';
 import { hmsOk, registerApiRoutes } from './api-routes';
 import { registerAuthRoutes } from './auth-routes';
@@ -114,7 +114,9 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
       multiLocation: options.multiLocation ?? false,
     },
   });
-  const bus = new ArloBus(state);
+  // One network path for the API host, the auth host and the broker.
+  const latency = new Latency();
+  const bus = new ArloBus(state, latency);
 
   const known = (id: string) => {
     const d = state.devices.get(id);
@@ -225,6 +227,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
   const server = new SimServer({
     name: 'arlo',
     port: options.port,
+    latency,
     hooks: {
       devices: () =>
         [...state.devices.values()].map((d) => ({
@@ -254,6 +257,7 @@ export async function startArloSim(options: ArloSimOptions = {}): Promise<ArloSi
   const auth = new SimServer({
     name: 'arlo-auth',
     port: options.authPort,
+    latency,
     hooks: {
       faultReply: edgeReply,
       notFound: (_req, res) =>

@@ -11,6 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { FaultQueue, faultReplies, parseFaultSpec } from './faults';
 import type { FaultSpec, QueuedFault } from './faults';
 import { HTML_CONTENT_TYPE, nginxErrorPage } from './pages';
+import { Latency, parseLatencySpec } from './latency';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const CONTROL_PREFIX = '/_sim';
@@ -142,6 +143,11 @@ export interface SimServerOptions {
   callbackUrl?: string;
   /** Oldest request-log entries are dropped beyond this many. */
   maxLogEntries?: number;
+  /**
+   * The simulated network path; default: its own, from CAMHUB_SIM_RTT_MS and
+   * CAMHUB_SIM_RTT_JITTER_MS. A vendor with several hosts passes one shared instance.
+   */
+  latency?: Latency;
 }
 
 export interface RequestLogEntry {
@@ -261,6 +267,10 @@ export class SimServer {
   private readonly faults = new FaultQueue();
   private log: RequestLogEntry[] = [];
   private readonly sockets = new Set<Socket>();
+  /** Every non-control request waits one round trip of this before it is handled. */
+  readonly latency: Latency;
+  private inFlight = 0;
+  private peakInFlight = 0;
 
   /** Open client connections; leak tests expect it back at zero once clients close. */
   get openConnections(): number {
@@ -275,6 +285,7 @@ export class SimServer {
     this.name = options.name;
     this.hooks = options.hooks ?? {};
     this.callbackUrl = options.callbackUrl ?? null;
+    this.latency = options.latency ?? new Latency();
     this.registerControlApi();
   }
 
@@ -321,12 +332,27 @@ export class SimServer {
     this.log = [];
   }
 
+  /**
+   * Non-control requests being handled right now, and the most at once since the last
+   * resetConcurrency(): how a test sees that a client overlaps calls, and by how much, without
+   * timing anything.
+   */
+  concurrency(): { inFlight: number; peak: number } {
+    return { inFlight: this.inFlight, peak: this.peakInFlight };
+  }
+
+  resetConcurrency(): void {
+    this.peakInFlight = this.inFlight;
+  }
+
   /** Vendor state back to seed; faults, request log and callback URL back to their start values. */
   reset(): void {
     this.hooks.reset?.();
     this.faults.clear();
     this.log = [];
     this.callbackUrl = this.options.callbackUrl ?? null;
+    this.latency.reset();
+    this.resetConcurrency();
   }
 
   /** Resolves after `ms`, unless the server closes first; used for simulated latency. */
@@ -427,6 +453,20 @@ export class SimServer {
       rawRes.on('close', () => {
         if (logged.status === null) logged.status = 0;
       });
+      this.inFlight++;
+      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+      let counted = true;
+      const done = () => {
+        if (counted) this.inFlight--;
+        counted = false;
+      };
+      rawRes.on('finish', done);
+      rawRes.on('close', done);
+      // The whole round trip is spent before the handler runs, so a reply never arrives sooner
+      // than rttMs - jitterMs after its request, whatever the handler does.
+      const rtt = this.latency.roundTrip();
+      if (rtt > 0) await this.sleep(rtt);
+      if (res.sent) return;
       const fault = this.faults.take(method, path);
       if (fault) {
         entry.fault = true;
@@ -633,6 +673,22 @@ export class SimServer {
     this.route('DELETE', `${p}/requests`, (_req, res) => {
       this.clearRequests();
       res.json(200, { cleared: true });
+    });
+    this.route('GET', `${p}/latency`, (_req, res) => {
+      res.json(200, this.latency.current);
+    });
+    this.route('PUT', `${p}/latency`, (req, res) => {
+      const spec = parseLatencySpec(parseJson(req));
+      if (typeof spec === 'string') throw new SimControlError(400, spec);
+      this.latency.set(spec);
+      res.json(200, this.latency.current);
+    });
+    this.route('GET', `${p}/concurrency`, (_req, res) => {
+      res.json(200, this.concurrency());
+    });
+    this.route('DELETE', `${p}/concurrency`, (_req, res) => {
+      this.resetConcurrency();
+      res.json(200, this.concurrency());
     });
     this.route('POST', `${p}/reset`, (_req, res) => {
       this.reset();

@@ -17,13 +17,18 @@ export interface WebhookRequest {
   headers?: OutgoingHttpHeaders;
   method?: string;
   timeoutMs?: number;
+  /** The one-way trip from the cloud to the receiver (see latency.ts); default 0. */
+  delayMs?: number;
 }
 
 /**
  * One HTTP delivery attempt. Never rejects: vendors fire webhooks and forget them, so the result
  * is only recorded for tests to inspect.
  */
-export function postWebhook(request: WebhookRequest): Promise<WebhookResult> {
+export async function postWebhook(request: WebhookRequest): Promise<WebhookResult> {
+  if (request.delayMs && request.delayMs > 0) {
+    await new Promise((r) => setTimeout(r, request.delayMs));
+  }
   return new Promise((resolve) => {
     let url: URL;
     try {

@@ -204,7 +204,7 @@ export async function deliver(
   const targets = only ? [only] : webhookTargets(state, extraCallback);
   return Promise.all(
     targets.map(async (url) => {
-      const result = await postWebhook({ url, body, headers });
+      const result = await postWebhook({ url, body, headers, delayMs: state.webhookDelayMs() });
       return state.recordDelivery({
         url,
         body,

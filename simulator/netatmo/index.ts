@@ -161,6 +161,7 @@ export function createNetatmoSim(options: NetatmoSimOptions = {}): {
       },
     },
   });
+  state.webhookDelayMs = () => server.latency.oneWay();
   registerNetatmoRoutes({ state, server, snapshotSize: options.snapshotSize ?? [320, 180] });
   return { server, state };
 }

@@ -195,6 +195,8 @@ export class NetatmoState {
   /** Failed pushes in a row per registered URL; any 200 resets it. */
   webhookFailures = new Map<string, number>();
   deliveries: WebhookDelivery[] = [];
+  /** How long a webhook POST travels to the receiver: the server's one-way latency. */
+  webhookDelayMs: () => number = () => 0;
   personsAway = new Set<string>();
   /** Event pictures served by getcamerapicture: image id -> key. */
   pictures = new Map<string, string>();

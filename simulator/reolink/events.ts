@@ -160,7 +160,7 @@ export async function deliverAlarm(
   };
   // "Authentication" (sic) is the header name the seed documents.
   if (bearer) headers.Authentication = `Bearer ${bearer}`;
-  const result = await postWebhook({ url, body, headers });
+  const result = await postWebhook({ url, body, headers, delayMs: state.webhookDelayMs() });
   return state.recordDelivery({
     uid,
     channel,

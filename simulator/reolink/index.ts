@@ -112,6 +112,7 @@ export function createReolinkSim(options: ReolinkSimOptions = {}): {
       },
     },
   });
+  state.webhookDelayMs = () => server.latency.oneWay();
   registerReolinkRoutes({
     state,
     server,

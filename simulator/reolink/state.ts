@@ -143,6 +143,8 @@ export class ReolinkState {
   alarmClipSec = 0;
   readonly devices = new Map<string, DeviceState>();
   deliveries: AlarmDelivery[] = [];
+  /** How long an alarm POST travels to the partner's receiver: the server's one-way latency. */
+  webhookDelayMs: () => number = () => 0;
   private sessions: SessionEntry[] = [];
   private deliveryId = 1;
   // Per-process secret: play URLs are signed like the real server's, and can't be forged across runs.

@@ -139,14 +139,23 @@ export function nextMessage(
 ): Promise<NodeMessage & Record<string, unknown>> {
   const node = getNode<HelperNode>(id);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no msg at ${id} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    node.once('input', (msg: NodeMessage & Record<string, unknown>) => {
+    // Not once(): Node-RED keeps input listeners in an array it walks while calling them, so a
+    // listener that removes itself mid-walk (as once() does) makes it skip the next one, and a
+    // timed-out wait must not leave its listener behind. Removal waits for the walk to end.
+    let settled = false;
+    const onInput = (msg: NodeMessage & Record<string, unknown>) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      setImmediate(() => node.removeListener('input', onInput));
       resolve(msg);
-    });
+    };
+    const timer = setTimeout(() => {
+      settled = true;
+      node.removeListener('input', onInput);
+      reject(new Error(`no msg at ${id} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    node.on('input', onInput);
   });
 }
 

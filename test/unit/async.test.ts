@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  mapLimit,
   KeyedQueue,
   SingleFlight,
   backoffDelay,
@@ -121,5 +122,20 @@ describe('core helpers', () => {
     for (const v of ['', undefined, null, 'abc', 0, -3, NaN, Infinity]) {
       assert.equal(secondsSetting(v), undefined, String(v));
     }
+  });
+
+  it('mapLimit keeps at most limit calls in flight and the results in order', async () => {
+    let active = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3, 0, 6], 3, async (n, i) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, n));
+      active--;
+      return n * 10 + i;
+    });
+    assert.deepEqual(out, [50, 11, 42, 23, 34, 5, 66]);
+    assert.equal(peak, 3);
+    assert.deepEqual(await mapLimit([], 4, async () => 1), []);
   });
 });

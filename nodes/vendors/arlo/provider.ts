@@ -93,6 +93,9 @@ function v3Modes(res: unknown): Mode[] | undefined {
 const QUIET_HEARTBEATS = 5;
 
 type ModeApi = 'v1' | 'v2' | 'v3';
+/** How long mode definitions are trusted (see modeCache). */
+const MODE_CACHE_MS = 10 * 60_000;
+
 interface Mode {
   id: string;
   name: string;
@@ -130,6 +133,12 @@ export class ArloProvider extends BaseProvider {
   private v3Revision: number | undefined;
   private v3ShapeLogged = false;
   private locationId: string | undefined;
+  /**
+   * Mode definitions per gateway: they change only when the user edits modes in the app, so
+   * an arm or a status read does not read them again. A mode name not among them, or an active
+   * mode id not among them, reads them afresh.
+   */
+  private readonly modeCache = new Map<string, { at: number; modes: Mode[] }>();
 
   constructor(opts: ArloProviderOptions) {
     super(opts.log);
@@ -813,7 +822,16 @@ export class ArloProvider extends BaseProvider {
     return loc.locationId;
   }
 
-  private async modes(api: ModeApi, gw: ArloDevice): Promise<Mode[]> {
+  private async modes(api: ModeApi, gw: ArloDevice, fresh = false): Promise<Mode[]> {
+    const key = `${api} ${gw.deviceId ?? ''}`;
+    const kept = this.modeCache.get(key);
+    if (!fresh && kept && Date.now() - kept.at < MODE_CACHE_MS) return kept.modes;
+    const modes = await this.readModes(api, gw);
+    this.modeCache.set(key, { at: Date.now(), modes });
+    return modes;
+  }
+
+  private async readModes(api: ModeApi, gw: ArloDevice): Promise<Mode[]> {
     if (api === 'v3') {
       const locationId = await this.location(gw);
       const res = await this.client.hms<unknown>({
@@ -895,7 +913,7 @@ export class ArloProvider extends BaseProvider {
       const cam = cameraId ? await this.getCamera(cameraId) : cams.find((c) => c.online);
       if (!cam) return [];
       const gw = this.gateway(cam.id);
-      return (await this.modes(await this.modeApi(gw), gw)).map((m) => m.name);
+      return (await this.modes(await this.modeApi(gw), gw, true)).map((m) => m.name);
     });
   }
 
@@ -921,7 +939,10 @@ export class ArloProvider extends BaseProvider {
       } else {
         active = String((await this.v1Get(gw)).properties?.active ?? '');
       }
-      const modes = await this.modes(api, gw);
+      let modes = await this.modes(api, gw);
+      if (active !== undefined && !modes.some((m) => m.id === active)) {
+        modes = await this.modes(api, gw, true);
+      }
       const mode = modes.find((m) => m.id === active);
       return {
         armed: mode ? mode.armed : active !== 'mode0' && active !== 'standby',
@@ -950,7 +971,13 @@ export class ArloProvider extends BaseProvider {
       const cam = await this.getCamera(cameraId);
       const gw = this.gateway(cam.id);
       const api = await this.modeApi(gw);
-      const target = this.pick(await this.modes(api, gw), request, api);
+      let target: Mode;
+      try {
+        target = this.pick(await this.modes(api, gw), request, api);
+      } catch {
+        // A mode added or renamed in the app since the definitions were kept.
+        target = this.pick(await this.modes(api, gw, true), request, api);
+      }
       const who = `Base station "${gw.deviceName ?? gw.deviceId}"`;
       if (api === 'v2') {
         await this.command(

@@ -63,6 +63,8 @@ export interface BlinkProviderOptions extends BlinkTiming {
 }
 
 /** The status code of a successful command (vendor-facts 1.4). */
+/** Kept names and arm states serve events this long (the camera list's own cache time). */
+const HOMESCREEN_FRESH_MS = 60_000;
 const COMMAND_OK = 908;
 /** Clips are looked for this far before the last poll, for clock skew and late uploads. */
 const POLL_OVERLAP_MS = 60_000;
@@ -143,6 +145,8 @@ export class BlinkProvider extends BaseProvider {
   private readonly timing: BlinkTiming;
   private readonly devices = new Map<string, DeviceRef>();
   private readonly networks = new Map<number, NetworkRef>();
+  /** When the homescreen was last read: the names and arm states in devices/networks. */
+  private homescreenAt = 0;
   private readonly commands = new KeyedQueue();
   private readonly lastCommand = new Map<number, number>();
   private readonly snaps = new SingleFlight<Snapshot>();
@@ -207,6 +211,7 @@ export class BlinkProvider extends BaseProvider {
   // --- cameras -----------------------------------------------------------------------------------
 
   private absorb(hs: BlinkHomescreen): void {
+    this.homescreenAt = Date.now();
     const syncOnline = new Map<number, boolean>();
     for (const sm of hs.sync_modules ?? []) {
       syncOnline.set(sm.network_id, (sm.status ?? 'online') !== 'offline');
@@ -399,16 +404,14 @@ export class BlinkProvider extends BaseProvider {
           ? this.client.armNetwork(ref.network, armed, what)
           : this.client.setMotion(ref.kind, ref.network, ref.id, armed, what),
       );
-      // The output promises the cloud's state, so it is read back rather than assumed.
-      this.absorb(await this.client.homescreen(true));
-      const state = this.armed(this.devices.get(String(ref.id)) ?? ref, scope);
-      if (state !== armed) {
-        throw new CamhubError(
-          'CLOUD_ERROR',
-          `${what}: Blink reported the command done, but still shows it ${state ? 'armed' : 'disarmed'}. Try again.`,
-        );
-      }
-      return { armed: state, mode: null };
+      // complete:true with status_code 908 is Blink's "Command succeeded" (vendor-facts 1.4):
+      // the state is as asked, and a homescreen read-back would only add a round trip. The
+      // kept state follows, for status and events.
+      const keptNet = this.networks.get(ref.network);
+      const keptDev = this.devices.get(String(ref.id));
+      if (system && keptNet) keptNet.armed = armed;
+      else if (!system && keptDev) keptDev.enabled = armed;
+      return { armed, mode: null };
     });
   }
 
@@ -472,20 +475,46 @@ export class BlinkProvider extends BaseProvider {
     }
   }
 
+  /**
+   * A camera call made on the kept camera list, without a homescreen read first: if the call
+   * fails, the homescreen is read to tell the user the camera went offline rather than pass on
+   * a vendor code. A snapshot reads the homescreen after its command anyway, so an offline
+   * camera is caught there too. This spares a round trip on every snapshot and live view.
+   */
+  private async explainOffline<T>(cam: CameraInfo, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = toCamhubError(err).code;
+      if (this.closed || code === 'AUTH_FAILED' || code === 'RATE_LIMITED') throw err;
+      if (code === 'OFFLINE' || code === 'NOT_CONFIGURED') throw err;
+      try {
+        this.absorb(await this.client.homescreen(true));
+      } catch {
+        throw err;
+      }
+      if (this.devices.get(cam.id)?.online === false) throw errors.offline(cam.name);
+      throw err;
+    }
+  }
+
   // --- snapshot, stream, PTZ -------------------------------------------------------------------
 
   async snapshot(cameraId: string): Promise<Snapshot> {
     return this.track(async () => {
-      const { cam, ref } = await this.liveDevice(cameraId);
+      const { cam, ref } = await this.device(cameraId);
       // Two flows asking at once share one thumbnail command and one picture.
       return this.snaps.run(cam.id, async () => {
         const what = `Snapshot of "${cam.name}"`;
-        await this.runCommand(ref.network, what, () =>
-          this.client.requestThumbnail(ref.kind, ref.network, ref.id, what),
+        await this.explainOffline(cam, () =>
+          this.runCommand(ref.network, what, () =>
+            this.client.requestThumbnail(ref.kind, ref.network, ref.id, what),
+          ),
         );
         // The new thumbnail shows in the homescreen only once the command has completed.
         this.absorb(await this.client.homescreen(true));
         const now = this.devices.get(cam.id) ?? ref;
+        if (!now.online) throw errors.offline(cam.name);
         if (now.thumbnail === null || now.thumbnail === '') {
           throw new CamhubError('CLOUD_ERROR', `${what}: Blink lists no thumbnail. Try again.`);
         }
@@ -511,12 +540,11 @@ export class BlinkProvider extends BaseProvider {
 
   async streamUrl(cameraId: string): Promise<StreamInfo> {
     return this.track(async () => {
-      const { cam, ref } = await this.liveDevice(cameraId);
-      const reply = await this.client.liveview(
-        ref.kind,
-        ref.network,
-        ref.id,
-        `Live view of "${cam.name}"`,
+      const { cam, ref } = await this.device(cameraId);
+      // On the kept camera list: Blink refuses a live view of an offline camera, and that
+      // refusal reads the homescreen to say OFFLINE (explainOffline).
+      const reply = await this.explainOffline(cam, () =>
+        this.client.liveview(ref.kind, ref.network, ref.id, `Live view of "${cam.name}"`),
       );
       const url = typeof reply.server === 'string' ? reply.server : '';
       const protocol = url.startsWith('immis:')
@@ -614,8 +642,21 @@ export class BlinkProvider extends BaseProvider {
       if (created < since - 2 * EVENT_GRACE_MS) this.seen.delete(id);
     }
     if (fresh.length === 0) return;
-    // Names, and whether the network is armed, as of now.
-    this.absorb(await this.client.homescreen());
+    // Names, and whether the network is armed: the kept ones while they are as fresh as the
+    // camera list (a minute) and say armed; else read now. A clip from a camera the kept list
+    // does not know, or from one it keeps as disarmed (armed in the app since?), reads them:
+    // dropping a real motion event is the costly mistake. A kept "armed" can only be wrong for
+    // a clip recorded just before a disarm in the app, and such a clip was recorded armed.
+    // Reading for every clip would cost each event a round trip.
+    const trusted = fresh.every((m) => {
+      const ref = m.device_id !== undefined ? this.devices.get(String(m.device_id)) : undefined;
+      return (
+        ref !== undefined && (mediaEventType(m.source) !== 'motion' || this.armed(ref, 'system'))
+      );
+    });
+    if (!trusted || Date.now() - this.homescreenAt >= HOMESCREEN_FRESH_MS) {
+      this.absorb(await this.client.homescreen());
+    }
     if (signal.aborted) return;
     fresh.sort((a, b) => Date.parse(a.created_at ?? '') - Date.parse(b.created_at ?? ''));
     for (const m of fresh) this.emit(this.toEvent(m));

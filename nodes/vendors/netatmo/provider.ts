@@ -510,9 +510,17 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
       );
       // "Already on" (23) leaves the camera as asked; anything else did not happen.
       const failed = (reply.body?.errors ?? []).filter((e) => e && e.code !== 23);
-      const st = await this.status(home.id, true);
+      // setstate names every module it could not change in its reply (vendor-facts 3.4), so
+      // the others are as asked: the kept status is brought up to date instead of read again,
+      // which would cost a round trip and a request of the quota.
+      const bad = new Set(failed.map((e) => e.id));
+      const kept = this.statuses.get(home.id);
+      for (const id of ids) {
+        const m = kept?.modules.get(id);
+        if (m && !bad.has(id)) kept?.modules.set(id, { ...m, monitoring });
+      }
       if (failed.length > 0) throw this.partialFailure(home, ids, failed, monitoring);
-      return { armed: this.armedIn(st, ids), mode: null };
+      return { armed: request.armed === true, mode: null };
     });
   }
 

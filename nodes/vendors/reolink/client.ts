@@ -22,6 +22,8 @@ export interface ReolinkClientOptions {
   password?: string;
   timeoutMs?: number;
   log?: Logger;
+  /** Connections to the server at most (camera names are read in parallel). */
+  maxSockets?: number;
   gate?: LoginGate;
 }
 
@@ -43,6 +45,7 @@ export class ReolinkClient {
       vendor: VENDOR,
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
+      maxSockets: opts.maxSockets,
       log: opts.log,
       gate: opts.gate,
       // The gateway's Basic credentials cannot change by themselves: no refresh, fail at once.

@@ -32,6 +32,7 @@ export const reolink: VendorModule = {
       authcode,
       timeoutMs: secondsSetting(config.timeout),
       log: ctx.log,
+      store: ctx.store,
       gate: ctx.gate,
     });
   },

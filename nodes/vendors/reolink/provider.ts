@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KeyedQueue, SingleFlight, sleep } from '../../core/async';
+import { KeyedQueue, SingleFlight, mapLimit, sleep } from '../../core/async';
 import { BaseProvider } from '../../core/base-provider';
 import {
   bareStatus,
@@ -19,6 +19,7 @@ import type {
   Capabilities,
   EventType,
   PtzCommand,
+  SecretStore,
   Snapshot,
   StreamInfo,
   StreamQuality,
@@ -47,6 +48,8 @@ export interface ReolinkProviderOptions {
   authcode: string;
   timeoutMs?: number;
   log: Logger;
+  /** Where camera names outlive a redeploy or restart (the account's store). */
+  store?: SecretStore;
   gate?: LoginGate;
 }
 
@@ -78,6 +81,14 @@ const STATUS_TYPES: Record<string, EventType> = {
 
 /** Webhook bodies are a few hundred bytes; anything far larger is not from ROP. */
 const MAX_WEBHOOK_BODY = 64 * 1024;
+/**
+ * ROP lists devices without names; each name is one general-config call, which the server
+ * relays to the camera. Read this many at once: 500 cameras take 8 round trips, not 500, and
+ * the server never sees a burst of hundreds.
+ */
+export const NAME_CONCURRENCY = 64;
+/** A kept name is trusted this long, then read again (a camera renamed in Reolink's app). */
+const NAME_TTL_MS = 24 * 3600_000;
 /** duplicate_snap means another client holds the device's one snapshot slot; wait for it. */
 const SNAP_BUSY_RETRIES = 3;
 /** NVRs have at most 32 channels (0-31), as camera ids allow. */
@@ -132,7 +143,11 @@ export class ReolinkProvider extends BaseProvider {
   private readonly alarmState = new Map<string, { armed: boolean; at: number }>();
   private readonly alarmFlight = new SingleFlight<boolean | null>();
   private readonly authcode: string;
-  private readonly names = new Map<string, string>();
+  /** uid -> name and when it was read; kept in the store across redeploys. */
+  private readonly names = new Map<string, { name: string; at: number }>();
+  private namesLoaded: Promise<void> | undefined;
+  private readonly store?: SecretStore;
+  private readonly baseUrl: string;
   private readonly timeoutMs: number;
   /** The device list's family and firmware of each online uid, as last listed. */
   private readonly listed = new Map<string, RopDevice>();
@@ -140,9 +155,12 @@ export class ReolinkProvider extends BaseProvider {
   constructor(opts: ReolinkProviderOptions) {
     super(opts.log);
     this.authcode = opts.authcode;
+    this.store = opts.store;
+    this.baseUrl = opts.baseUrl;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.snapQueue = new KeyedQueue(4 * (opts.timeoutMs ?? 15_000));
     this.client = new ReolinkClient({
+      maxSockets: NAME_CONCURRENCY,
       baseUrl: opts.baseUrl,
       username: opts.username,
       password: opts.password,
@@ -157,37 +175,62 @@ export class ReolinkProvider extends BaseProvider {
   }
 
   protected async fetchCameras(): Promise<CameraInfo[]> {
-    const list = await this.client.devices();
+    const [list] = await Promise.all([this.client.devices(), this.loadNames()]);
     const items = Array.isArray(list?.items) ? list.items : [];
     this.listed.clear();
     for (const d of items) if (d && typeof d.uid === 'string') this.listed.set(d.uid, d);
-    return Promise.all(
-      items.map(async (d): Promise<CameraInfo> => {
-        let name = this.names.get(d.uid);
-        if (name === undefined) {
-          // A sleeping battery camera may not answer; its uid is a fine name until it does.
-          name = await this.client
-            .generalConfig(d.uid)
-            .then((c) => (typeof c.deviceName === 'string' && c.deviceName ? c.deviceName : d.uid))
-            .catch(() => d.uid);
-          if (name !== d.uid) this.names.set(d.uid, name);
+    let learned = false;
+    const cameras = await mapLimit(items, NAME_CONCURRENCY, async (d): Promise<CameraInfo> => {
+      const kept = this.names.get(d.uid);
+      let name = kept && Date.now() - kept.at < NAME_TTL_MS ? kept.name : undefined;
+      if (name === undefined) {
+        // A sleeping battery camera may not answer; its uid is a fine name until it does.
+        name = await this.client
+          .generalConfig(d.uid)
+          .then((c) => (typeof c.deviceName === 'string' && c.deviceName ? c.deviceName : d.uid))
+          .catch(() => kept?.name ?? d.uid);
+        if (name !== d.uid && name !== kept?.name) learned = true;
+        if (name !== d.uid) this.names.set(d.uid, { name, at: Date.now() });
+      }
+      return {
+        id: d.uid,
+        name,
+        model: d.model,
+        vendor: this.vendor,
+        online: true,
+        capabilities: {
+          ...capabilitiesFor(d.model, d.family),
+          rename: true,
+          // pir-config answers battery cameras only (vendor-facts 4.4).
+          motionSettings: d.family === 'battery',
+          pir: d.family === 'battery',
+        },
+      };
+    });
+    if (learned) await this.saveNames();
+    return cameras;
+  }
+
+  /** Names kept from before a redeploy, for this server only; never fails a listing. */
+  private loadNames(): Promise<void> {
+    this.namesLoaded ??= (async () => {
+      const kept = await this.store?.load().catch(() => undefined);
+      if (!kept || kept.baseUrl !== this.baseUrl || typeof kept.names !== 'object') return;
+      for (const [uid, v] of Object.entries(kept.names as Record<string, unknown>)) {
+        const e = v as { name?: unknown; at?: unknown } | null;
+        if (typeof e?.name === 'string' && typeof e.at === 'number' && !this.names.has(uid)) {
+          this.names.set(uid, { name: e.name, at: e.at });
         }
-        return {
-          id: d.uid,
-          name,
-          model: d.model,
-          vendor: this.vendor,
-          online: true,
-          capabilities: {
-            ...capabilitiesFor(d.model, d.family),
-            rename: true,
-            // pir-config answers battery cameras only (vendor-facts 4.4).
-            motionSettings: d.family === 'battery',
-            pir: d.family === 'battery',
-          },
-        };
-      }),
-    );
+      }
+    })();
+    return this.namesLoaded;
+  }
+
+  private async saveNames(): Promise<void> {
+    if (!this.store || this.closed) return;
+    await this.store
+      .save({ baseUrl: this.baseUrl, names: Object.fromEntries(this.names) })
+      .catch((err: unknown) => this.log.warn(`could not keep the camera names: ${String(err)}`));
   }
 
   private async camera(id: string): Promise<{ cam: CameraInfo; uid: string; channel: number }> {
@@ -231,15 +274,15 @@ export class ReolinkProvider extends BaseProvider {
         );
       }
       const armed = request.armed === true;
+      // ROP's settings calls are synchronous (vendor-facts 4.4): the server answers once the
+      // device has applied the setting, or fails (cmd_timeout), so a read-back would only
+      // repeat what the reply already confirmed, for one more round trip.
       await this.awake(() =>
         this.client.setAlarm(uid, armed, `Setting the alarm of "${cam.name}"`),
       );
-      // The output promises the cloud's state, so it is read back rather than assumed.
-      const res = await this.client.alarm(uid, `Reading the alarm of "${cam.name}"`);
-      const confirmed = res.enabled === true || res.enabled === 'true';
-      this.alarmState.set(uid, { armed: confirmed, at: Date.now() });
-      this.patchStatus(uid, { armed: confirmed });
-      return { armed: confirmed, mode: null };
+      this.alarmState.set(uid, { armed, at: Date.now() });
+      this.patchStatus(uid, { armed });
+      return { armed, mode: null };
     });
   }
 
@@ -413,7 +456,7 @@ export class ReolinkProvider extends BaseProvider {
     }
     if (name !== undefined) {
       await this.awake(() => this.client.setGeneralConfig(uid, name, `Renaming "${cam.name}"`));
-      this.names.set(uid, name);
+      this.names.set(uid, { name, at: Date.now() });
     }
     if (wanted) {
       const label = `PIR settings of "${cam.name}"`;
@@ -431,7 +474,8 @@ export class ReolinkProvider extends BaseProvider {
     const general = await this.awake(() => this.client.generalConfig(uid));
     if (typeof general.deviceName === 'string') {
       out.name = general.deviceName;
-      this.names.set(uid, general.deviceName);
+      this.names.set(uid, { name: general.deviceName, at: Date.now() });
+      await this.saveNames();
     }
     if (cam.capabilities.pir) {
       const pir = await this.awake(() =>
