@@ -1,4 +1,5 @@
 import { errors } from './errors';
+import { describe as describeValue, isObject as plainObject, own } from './values';
 
 /**
  * Camera state as data (the camera status node) and the switches the clouds offer (the camera
@@ -201,22 +202,9 @@ export type ControlKey = keyof typeof CONTROL_CAPABILITY;
 
 const CONTROL_KEYS = Object.keys(CONTROL_CAPABILITY) as ControlKey[];
 
-function own(o: object, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, key)
-    ? (o as Record<string, unknown>)[key]
-    : undefined;
-}
-
+/** Booleans are shown as they are: a control value may be one, wrongly. */
 function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 40)}..."` : `"${v}"`;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return `a ${typeof v}`;
-}
-
-function plainObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
+  return describeValue(v, true);
 }
 
 function optionalBool(o: Record<string, unknown>, key: string, where: string): boolean | undefined {

@@ -10,24 +10,11 @@ import {
   type PtzDirection,
   type StreamQuality,
 } from './provider';
+import { describe, own } from './values';
 
 /** The pure parts of the msg contract, shared by every node and unit-tested on their own. */
 
 export const PTZ_SPEED = { min: 1, max: 64, default: 32 } as const;
-
-function own(o: object, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, key)
-    ? (o as Record<string, unknown>)[key]
-    : undefined;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 40)}..."` : `"${v}"`;
-  if (typeof v === 'number') return String(v);
-  return `a ${typeof v}`;
-}
 
 /** The node's own camera wins; msg.camera (an id, or an object with an id) is the fallback. */
 export function resolveCameraId(configured: unknown, msgCamera: unknown): string {

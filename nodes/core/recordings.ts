@@ -1,5 +1,6 @@
 import { sleep } from './async';
 import { errors } from './errors';
+import { describe, isObject, own } from './values';
 
 /**
  * The recordings part of the msg contract: what the recordings node sends and accepts, and the
@@ -81,24 +82,6 @@ export function splitRecordingId(id: string): { cameraId: string; key: string } 
     );
   }
   return { cameraId: id.slice(0, at), key: id.slice(at + 1) };
-}
-
-function own(o: object, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, key)
-    ? (o as Record<string, unknown>)[key]
-    : undefined;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 40)}..."` : `"${v}"`;
-  if (typeof v === 'number') return String(v);
-  return `a ${typeof v}`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The node's configured action, falling back to list. */

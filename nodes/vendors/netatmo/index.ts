@@ -1,7 +1,8 @@
 import type { VendorModule } from '../../core/provider';
 import { secondsSetting } from '../../core/settings';
 import { callbackRoute } from './oauth';
-import { DEFAULT_POLL_MS, DEFAULT_SAFETY_POLL_MS, NetatmoProvider } from './provider';
+import { NetatmoProvider } from './provider';
+import { DEFAULT_POLL_MS, DEFAULT_SAFETY_POLL_MS } from './webhook-registration';
 
 /** Live accounts per Netatmo app, to warn when two would fight over one rotating login. */
 const byClient = new Map<string, Set<string>>();
