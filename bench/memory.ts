@@ -37,7 +37,7 @@ export const MEMORY_NODES: {
     props: () => ({ camera: '', watch: true }),
   },
   { type: 'camhub-control', props: (camera) => ({ camera }) },
-  // Recordings: add { type: 'camhub-recordings', props: (camera) => ({ camera }) } once built.
+  { type: 'camhub-recordings', props: (camera) => ({ camera }) },
 ];
 
 function dropHarnessHistory(): void {

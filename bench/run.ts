@@ -48,8 +48,8 @@ const ALL: BenchVendor[] = [reolinkBench, blinkBench, arloBench, netatmoBench];
 const ONLY = (process.env.BENCH_VENDORS || '').split(',').filter(Boolean);
 const VENDORS = ONLY.length ? ALL.filter((v) => ONLY.includes(v.name)) : ALL;
 /** Iterations per figure at 0 ms, and at a real round-trip time (each one takes a few RTTs). */
-const ITER = Number(process.env.BENCH_ITER || 40);
-const ITER_RTT = Number(process.env.BENCH_ITER_RTT || 30);
+const ITER = Number(process.env.BENCH_ITER || 20);
+const ITER_RTT = Number(process.env.BENCH_ITER_RTT || 20);
 /** Round-trip times to run the side-by-side figures at, and the jitter of each non-zero one. */
 const RTTS = (process.env.BENCH_RTTS || '0,80').split(',').map(Number);
 const JITTER = Number(process.env.BENCH_JITTER || 20);
@@ -259,10 +259,10 @@ async function scaling(vendor: BenchVendor) {
       helper.request().get('/camhub/accounts/acc/cameras?refresh=1'),
     );
     const snap: number[] = [];
-    for (let i = 0; i < 10; i++) snap.push(await viaNode('snap', i));
+    for (let i = 0; i < 6; i++) snap.push(await viaNode('snap', i));
     // An event figure that cannot be taken is recorded as missing, not the end of the run.
     const ev = await awaitEventChannel(vendor, cloud, web.url, camera)
-      .then(() => eventLatency(vendor, cloud, web.url, 10, camera))
+      .then(() => eventLatency(vendor, cloud, web.url, 6, camera))
       .catch((err: unknown) => {
         console.warn(`scaling ${cams}: no event figure (${String(err)})`);
         return { camhub: { p50: NaN }, raw: { p50: NaN } };

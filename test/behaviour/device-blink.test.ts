@@ -218,6 +218,21 @@ describe('camhub-device and camhub-control on Blink', function () {
       assert.deepEqual(msg.payload, { motion: { enabled: false, sensitivity: 2 } });
     });
 
+    it('says OFFLINE for a camera the homescreen shows offline, before any command, then works again', async () => {
+      await load(flow(sim.url, 'camhub-control', { camera: ID.porch }), CREDS);
+      await send({ payload: { get: true } });
+      sim.setOnline(ID.porch, false);
+      for (const payload of [{ get: true }, { motion: { enabled: true } }]) {
+        const err = await fails({ payload });
+        assert.equal(err.code, 'OFFLINE', err.message);
+        assert.match(err.message, /Check its power and network/);
+      }
+      assert.equal(sim.requests({ path: /\/(enable|disable)$/ }).length, 0);
+      sim.setOnline(ID.porch, true);
+      const msg = await send({ payload: { motion: { enabled: true } } });
+      assert.equal((msg.payload as { motion: { enabled: boolean } }).motion.enabled, true);
+    });
+
     it('rejects a sensitivity outside 1-9 before any request', async () => {
       await load(flow(sim.url, 'camhub-control', { camera: ID.porch }), CREDS);
       for (const sensitivity of [0, 10, 100]) {

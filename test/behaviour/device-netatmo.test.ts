@@ -359,6 +359,17 @@ describe('camhub-device and camhub-control on Netatmo', function () {
       assert.deepEqual(got.payload, { light: 'auto', persons: persons(true, true, true) });
     });
 
+    it('says OFFLINE for a get on an unreachable Presence, whose light is unknown, then reads it once back', async () => {
+      await start(flow('camhub-control', { camera: I.presence }));
+      assert.equal(((await send({ get: true })).payload as { light: string }).light, 'auto');
+      await sim.disconnect(I.presence);
+      const err = await fail({ get: true });
+      assert.equal(err.code, 'OFFLINE');
+      assert.match(err.message, /Check its power and network/);
+      await sim.reconnect(I.presence);
+      assert.equal(((await send({ get: true })).payload as { light: string }).light, 'auto');
+    });
+
     it('says NOT_SUPPORTED for a floodlight on a Welcome, naming both Presences', async () => {
       await start(flow('camhub-control', { camera: I.welcome }));
       const err = await fail({ light: 'on' });

@@ -394,6 +394,18 @@ describe('Netatmo in a Node-RED runtime', function () {
       assert.deepEqual(shots, [200, 404, 200]);
     });
 
+    it('takes a snapshot at once when the camera is back, as its OFFLINE error promised', async () => {
+      await startConnected(single('camhub-snapshot', { camera: I.indoor }));
+      await send(1);
+      await sim.disconnect(I.indoor);
+      const err = await fail(1);
+      assert.equal(err.code, 'OFFLINE');
+      assert.match(err.message, /the next (request|msg) (retries|tries again)/);
+      await sim.reconnect(I.indoor);
+      // The status that said "unreachable" a moment ago is asked again, not trusted.
+      await send(1);
+    });
+
     it('reports OFFLINE for a disconnected camera, and anything but image/jpeg as CLOUD_ERROR', async () => {
       await startConnected(single('camhub-snapshot', { camera: I.indoor }));
       await sim.disconnect(I.indoor);

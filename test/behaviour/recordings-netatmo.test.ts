@@ -115,6 +115,17 @@ describe('camhub-recordings on Netatmo in a Node-RED runtime', function () {
     assert.ok(pages.length >= 1, 'followed the event_id cursor');
   });
 
+  it('a camera that went away since the last list is OFFLINE, its videos being on it; back, it lists again', async () => {
+    await start({ camera: I.welcome });
+    await sim.trigger(I.welcome, { type: 'movement' });
+    assert.ok(((await ask('list')).payload as Item[]).length >= 1);
+    await sim.disconnect(I.welcome);
+    const err = await fails('list');
+    assert.equal(err.code, 'OFFLINE', err.message);
+    await sim.reconnect(I.welcome);
+    assert.ok(((await ask('list')).payload as Item[]).length >= 1);
+  });
+
   it('plays a video as HLS from the camera; download is NOT_SUPPORTED naming play', async () => {
     await start({ camera: I.welcome });
     await sim.trigger(I.welcome, { type: 'movement' });

@@ -18,6 +18,29 @@ function freePort(): Promise<number> {
   });
 }
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A simulator base port whose whole range (base +1 to +22) is free right now, picked below
+ * Linux's ephemeral range (32768 and up) so that outgoing connections of other processes do
+ * not land in it while the demo starts.
+ */
+async function freeSimBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 10000 + Math.floor(Math.random() * 20000);
+    let free = true;
+    for (let p = base; p <= base + 22 && free; p++) free = await canListen(p);
+    if (free) return base;
+  }
+  throw new Error('no free range of 23 ports found for the simulators');
+}
+
 async function waitForLine(child: ChildProcess, out: string[], pattern: RegExp, ms: number) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -78,7 +101,7 @@ describe('npm start', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-demo-'));
     const other = await standInNodeRed();
     try {
-      const simBase = 20000 + Math.floor(Math.random() * 20000);
+      const simBase = await freeSimBase();
       const { code, out } = await runToExit({
         PORT: String(other.port),
         CAMHUB_SIM_PORT: String(simBase),
@@ -130,7 +153,7 @@ describe('npm start', function () {
   it('runs Node-RED with the nodes, the examples and the simulators, then stops cleanly', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-demo-'));
     const port = await freePort();
-    const simBase = 20000 + Math.floor(Math.random() * 20000);
+    const simBase = await freeSimBase();
     const out: string[] = [];
     child = spawn(process.execPath, [START], {
       env: {

@@ -60,13 +60,13 @@ export const FAULTS: FaultRow[] = [
     id: 'endless-body',
     fault: 'An endless body streamed as fast as it is read',
     userSees:
-      'CLOUD_ERROR ("a reply too large to accept"): reading stops at the cap for its kind (JSON 8 MB, playlists 2 MB, images 32 MB), it is not retried, and the next msg works.',
+      'CLOUD_ERROR ("a reply too large to accept"): reading stops at the cap for its kind (JSON 8 MB, playlists 2 MB, images 32 MB), it is not retried, and the next msg works. A recording download stops at the node property `maxBytes` with INVALID_INPUT ("larger than the limit"; raise maxBytes or play it), nothing sent.',
   },
   {
     id: 'huge-content-length',
     fault: 'A huge Content-Length (2 GB)',
     userSees:
-      'CLOUD_ERROR ("a reply too large to accept") from the header alone, before any of the body is read.',
+      'CLOUD_ERROR ("a reply too large to accept") from the header alone, before any of the body is read; for a recording download, INVALID_INPUT over the node property `maxBytes`.',
   },
   {
     id: 'malformed-body',
@@ -83,7 +83,7 @@ export const FAULTS: FaultRow[] = [
     id: 'device-offline',
     fault: 'The camera is offline',
     userSees:
-      'OFFLINE ("check its power and network"); red "camera offline" status. A camera status read is no error: it answers `online: false`, the state asked for.',
+      'OFFLINE ("check its power and network"); red "camera offline" status. A camera status read is no error: it answers `online: false`, the state asked for. Recordings the cloud keeps (Arlo, Blink) are still listed and downloaded.',
   },
   {
     id: 'command-never-completes',
@@ -147,7 +147,8 @@ export function reliabilityDoc(
     'such thing (the note says why). `-`: the node makes no cloud call of that kind. Columns:',
     '`device` is a camera status read, `control-get` a camera control `{get: true}`, `control-set`',
     'a camera control setting the switch the cloud has (Reolink name, Blink motion, Netatmo',
-    'floodlight, Arlo siren).',
+    'floodlight, Arlo siren), `recordings-list` a recordings list of one camera, `recordings-download`',
+    'the download of one of its recordings (where the cloud keeps files: Arlo, Blink).',
     '',
   ];
   for (const vendor of vendors) {

@@ -8,6 +8,7 @@ import {
   type DeviceStatus,
 } from '../../core/device';
 import { CamhubError, errors, toCamhubError } from '../../core/errors';
+import { isJpeg } from '../../core/jpeg';
 import type { Logger } from '../../core/log';
 import type { LoginGate } from '../../core/login-gate';
 import type {
@@ -524,8 +525,7 @@ export class BlinkProvider extends BaseProvider {
           id: now.id,
         });
         const shot = await this.client.image(url, what);
-        const isJpeg = shot.image.length > 3 && shot.image[0] === 0xff && shot.image[1] === 0xd8;
-        if (!isJpeg) {
+        if (!isJpeg(shot.image)) {
           throw new CamhubError(
             'CLOUD_ERROR',
             `${what}: Blink sent ${shot.contentType || 'data'} that is not a JPEG picture. Try again.`,
@@ -715,8 +715,7 @@ export class BlinkProvider extends BaseProvider {
         id: dev?.id ?? 0,
       });
       const shot = await this.client.image(url, what);
-      const isJpeg = shot.image.length > 3 && shot.image[0] === 0xff && shot.image[1] === 0xd8;
-      if (!isJpeg) {
+      if (!isJpeg(shot.image)) {
         throw new CamhubError(
           'CLOUD_ERROR',
           `${what} is ${shot.contentType || 'data'}, not a JPEG.`,

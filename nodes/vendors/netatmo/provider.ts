@@ -314,7 +314,9 @@ export class NetatmoProvider extends BaseProvider implements Authorizable {
   private async recordingCamera(cameraId: string) {
     const { cam, home } = await this.camera(cameraId);
     this.requireCapability(cam, (c) => c.recordings === true, 'play recorded video');
-    const mod = await this.homes.module(cam, home, false);
+    // Read afresh: the videos are on the camera, and a status cached while it was online
+    // would list them as playable after it went away (README: OFFLINE).
+    const mod = await this.homes.module(cam, home, true);
     const problem = rec.sdProblem(mod.sd_status);
     if (problem) {
       throw errors.notSupported(

@@ -9,6 +9,7 @@ import {
   type DeviceStatus,
 } from '../../core/device';
 import { CamhubError, errors } from '../../core/errors';
+import { isJpeg } from '../../core/jpeg';
 import type { Logger } from '../../core/log';
 import type { LoginGate } from '../../core/login-gate';
 import type {
@@ -310,8 +311,7 @@ export class ReolinkProvider extends BaseProvider {
           }
         }
       });
-      const isJpeg = shot.image.length > 3 && shot.image[0] === 0xff && shot.image[1] === 0xd8;
-      if (!isJpeg) {
+      if (!isJpeg(shot.image)) {
         throw new CamhubError(
           'CLOUD_ERROR',
           `${label}: the server sent ${shot.contentType || 'data'} that is not a JPEG picture. Try again.`,

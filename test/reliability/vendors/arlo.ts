@@ -49,7 +49,11 @@ export const arloFaults: FaultVendor = {
         device: U.frontDoor,
         'control-get': U.frontDoor,
         'control-set': U.frontDoor,
+        'recordings-list': U.frontDoor,
+        'recordings-download': U.frontDoor,
       },
+      // The library lives in the Arlo cloud: listed and fetched while the camera is away.
+      offlineAnswers: ['recordings-list', 'recordings-download'],
       naReasons: {
         ptz: 'Arlo has no PTZ: no Arlo API pans or tilts, the only control is a digital zoom crop',
       },
@@ -62,6 +66,7 @@ export const arloFaults: FaultVendor = {
         'control-get': { get: true },
         // The siren of the camera's base station; off, so nothing sounds on for the next rows.
         'control-set': { siren: 'off' },
+        'recordings-list': 'list',
       },
       calls: {
         // The base station's mode change, confirmed later on the event stream.
@@ -78,7 +83,13 @@ export const arloFaults: FaultVendor = {
         // The base station's state (and siren) is a notify, answered on the event stream.
         'control-get': { path: `${NOTIFY}${U.base}`, method: 'POST', idempotent: false },
         'control-set': { path: `${NOTIFY}${U.base}`, method: 'POST', idempotent: false },
+        // The library by date range: a POST the client sends once.
+        'recordings-list': { path: '/hmsweb/users/library', method: 'POST', idempotent: false },
+        // The presigned MP4; a download is never resent.
+        'recordings-download': { path: '/_s3/library/content/', method: 'GET', idempotent: false },
       },
+      // A motion records a clip into the library (vendor facts 2.9).
+      seedRecordings: () => void sim.trigger(U.frontDoor, 'motion'),
       addFault: (spec) => void sim.addFault(spec),
       clearFaults: () => {
         sim.server.clearFaults();

@@ -46,7 +46,11 @@ export const blinkFaults: FaultVendor = {
         device: ID.porch,
         'control-get': ID.porch,
         'control-set': ID.porch,
+        'recordings-list': ID.porch,
+        'recordings-download': ID.porch,
       },
+      // Clips live in the Blink cloud: listed and fetched while the camera is away.
+      offlineAnswers: ['recordings-list', 'recordings-download'],
       naReasons: { ptz: 'Blink has no PTZ: no Blink camera pans, tilts or zooms' },
       payloads: {
         arm: 'arm',
@@ -56,6 +60,7 @@ export const blinkFaults: FaultVendor = {
         device: 'status',
         'control-get': { get: true },
         'control-set': { motion: { enabled: true } },
+        'recordings-list': 'list',
       },
       calls: {
         // The network's arm command: run by the sync module, so never sent twice.
@@ -92,7 +97,20 @@ export const blinkFaults: FaultVendor = {
           method: 'POST',
           idempotent: false,
         },
+        'recordings-list': {
+          path: `^${TIER}/api/v1/accounts/\\d+/media/changed$`,
+          method: 'GET',
+          idempotent: true,
+        },
+        // The clip file, with the account's token; a download is never resent.
+        'recordings-download': {
+          path: `^${TIER}/api/v2/accounts/\\d+/media/clip/`,
+          method: 'GET',
+          idempotent: false,
+        },
       },
+      // A clip recorded just before a disarm: Blink records motion only while armed.
+      seedRecordings: () => void sim.trigger(ID.porch, 'motion', { force: true }),
       addFault: (spec) => void sim.addFault(spec),
       clearFaults: () => sim.clearFaults(),
       requests: () => sim.requests(),

@@ -39,8 +39,13 @@ export const netatmoFaults: FaultVendor = {
         device: I.welcome,
         'control-get': I.presence,
         'control-set': I.presence,
+        'recordings-list': I.welcome,
       },
-      naReasons: { ptz: 'Netatmo has no PTZ: no Netatmo security camera pans or tilts' },
+      naReasons: {
+        ptz: 'Netatmo has no PTZ: no Netatmo security camera pans or tilts',
+        'recordings-download':
+          'Netatmo recordings are HLS streams from the camera; there is no file to download',
+      },
       payloads: {
         arm: 'arm',
         snapshot: 1,
@@ -49,6 +54,7 @@ export const netatmoFaults: FaultVendor = {
         device: 'status',
         'control-get': { get: true },
         'control-set': { light: 'auto' },
+        'recordings-list': 'list',
       },
       calls: {
         arm: { path: '/api/setstate', method: 'POST', idempotent: false },
@@ -65,6 +71,8 @@ export const netatmoFaults: FaultVendor = {
         'control-get': { path: '/api/homestatus', method: 'GET', idempotent: true },
         // The Presence floodlight, by setstate.
         'control-set': { path: '/api/setstate', method: 'POST', idempotent: false },
+        // Event videos, by getevents pages.
+        'recordings-list': { path: '/api/getevents', method: 'GET', idempotent: true },
       },
       /** Gives the consent in the editor, as a user does once: the tokens then live in the store. */
       async connect() {

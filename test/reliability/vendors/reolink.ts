@@ -22,6 +22,11 @@ export const reolinkFaults: FaultVendor = {
         device: U.fixed,
         'control-get': U.fixed,
         'control-set': U.fixed,
+        'recordings-list': U.fixed,
+      },
+      naReasons: {
+        'recordings-download':
+          'ROP plays recordings back from the SD card as streams; there is no file to download',
       },
       payloads: {
         arm: 'arm',
@@ -32,6 +37,7 @@ export const reolinkFaults: FaultVendor = {
         'control-get': { get: true },
         // The name it has: the rename is sent, and the other rows keep their camera names.
         'control-set': { name: 'Driveway' },
+        'recordings-list': 'list',
       },
       calls: {
         arm: { path: `/v1.0/devices/${U.fixed}/settings/alarm`, method: 'PUT', idempotent: false },
@@ -54,6 +60,12 @@ export const reolinkFaults: FaultVendor = {
           path: `/v1.0/devices/${U.fixed}/settings/general-config`,
           method: 'PUT',
           idempotent: false,
+        },
+        // One SD-card day per call (section 4.6).
+        'recordings-list': {
+          path: `/v1.0/devices/${U.fixed}/records`,
+          method: 'GET',
+          idempotent: true,
         },
       },
       addFault: (spec) => void sim.addFault(spec),

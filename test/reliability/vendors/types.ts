@@ -3,10 +3,19 @@ import type { FaultSpec } from '../../../simulator/common/faults';
 
 /**
  * The matrix's columns. `device` is a camera status read, `control-get` a camera control
- * `{get: true}`, `control-set` one switch the cloud has, set and read back.
+ * `{get: true}`, `control-set` one switch the cloud has, set and read back; `recordings-list`
+ * lists a camera's recordings, `recordings-download` fetches one of them as a file.
  */
 export type NodeKind =
-  'arm' | 'snapshot' | 'stream' | 'ptz' | 'device' | 'control-get' | 'control-set';
+  | 'arm'
+  | 'snapshot'
+  | 'stream'
+  | 'ptz'
+  | 'device'
+  | 'control-get'
+  | 'control-set'
+  | 'recordings-list'
+  | 'recordings-download';
 
 /** The node type behind each column. */
 export const NODE_TYPES: Record<NodeKind, string> = {
@@ -17,6 +26,8 @@ export const NODE_TYPES: Record<NodeKind, string> = {
   device: 'camhub-device',
   'control-get': 'camhub-control',
   'control-set': 'camhub-control',
+  'recordings-list': 'camhub-recordings',
+  'recordings-download': 'camhub-recordings',
 };
 
 /** The cloud call a node makes, as the simulator's fault queue and request log match it. */
@@ -48,6 +59,8 @@ export interface FaultCloud {
    * deploy; off for the event rows, which need the background traffic.
    */
   quiet?(on: boolean): void;
+  /** Gives the recordings columns' camera a recording, once the cloud is up. */
+  seedRecordings?(): void | Promise<void>;
   /** Node-RED credentials of the account, keyed by node id. */
   credentials: Record<string, Record<string, string>>;
   /** Camera ids to use per node; absent when the cloud cannot do it (the row is n/a). */
@@ -67,6 +80,8 @@ export interface FaultCloud {
   clearFaults(): void;
   requests(): LogEntry[];
   clearRequests(): void;
+  /** Nodes that answer for an offline camera, as documented (cloud-kept recordings). */
+  offlineAnswers?: NodeKind[];
   /** The device the offline row takes off line, where it is not the node's camera. */
   offlineDevices?: Partial<Record<NodeKind, string>>;
   /** Take a camera off line (OFFLINE) and back. */
