@@ -811,23 +811,25 @@ describe('Netatmo in a Node-RED runtime', function () {
       assert.equal(r1.deliveries.length, 0);
       await until('the event by the safety poll', () => got.msgs.length === 1);
       await until('a new registration', () => registrations() > regs);
-      await until('the new activation', () => activations() === 2);
+      // At least one: a registration repeated before its activation arrived is answered too.
+      await until('the new activation', () => activations() >= 2);
       await untilDelivery('webhook');
       const r2 = await sim.trigger(I.welcome, { type: 'person', known: true });
       assert.equal(r2.deliveries[0].status, 200);
       await until('the pushed event', () => got.msgs.length === 2);
       // A ban: addwebhook is answered, no activation comes, events arrive by polling.
       assert.equal((await simControl('POST', '/_sim/webhooks/ban', {})).status, 200);
+      const activeBeforeBan = activations();
       const r3 = await sim.trigger(I.welcome, { type: 'movement' });
       assert.equal(r3.deliveries.length, 0);
       await until('the event by polling', () => got.msgs.length === 3);
       await untilDelivery('polling');
       const banned = registrations();
       await until('a registration during the ban', () => registrations() > banned);
-      assert.equal(activations(), 2);
+      assert.equal(activations(), activeBeforeBan);
       // The ban is lifted: the next registration is activated.
       assert.equal((await simControl('DELETE', '/_sim/webhooks/ban')).status, 200);
-      await until('the activation after the ban', () => activations() === 3);
+      await until('the activation after the ban', () => activations() > activeBeforeBan);
       await untilDelivery('webhook');
       // Several more polls have listed all three events: still three msgs.
       const n = polls();
