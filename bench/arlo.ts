@@ -246,6 +246,17 @@ export const arloBench: BenchVendor = {
         },
         event: { requests: 0, calls: 'MQTT push', source: 'vendor-facts 2.4, 2.9' },
         listCameras: { requests: 1, calls: 'GET v2/users/devices', source: 'vendor-facts 2.3' },
+        recordingsList: { requests: 1, calls: 'POST users/library', source: 'vendor-facts 2.9' },
+        recordingPlay: {
+          requests: 1,
+          calls: 'POST users/library for a fresh presigned URL (they expire)',
+          source: 'vendor-facts 2.9, 2.11',
+        },
+        recordingDownload: {
+          requests: 2,
+          calls: 'POST users/library, GET the presigned content URL',
+          source: 'vendor-facts 2.9',
+        },
       },
       setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
       reseedLatency: (seed) => sim.server.latency.reseed(seed),

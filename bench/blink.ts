@@ -210,6 +210,16 @@ export const blinkBench: BenchVendor = {
           source: 'vendor-facts 1.8',
         },
         listCameras: { requests: 1, calls: 'GET homescreen', source: 'vendor-facts 1.3' },
+        recordingsList: {
+          requests: 2,
+          calls: 'GET media/changed page by page, until a page comes back empty',
+          source: 'vendor-facts 1.8',
+        },
+        recordingDownload: {
+          requests: 1,
+          calls: "GET the clip's media path, with the token",
+          source: 'vendor-facts 1.8',
+        },
       },
       setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
       reseedLatency: (seed) => sim.server.latency.reseed(seed),

@@ -185,6 +185,16 @@ export const netatmoBench: BenchVendor = {
           calls: 'POST homesdata, POST homestatus of the home with cameras (online, vpn_url)',
           source: 'vendor-facts 3.3',
         },
+        recordingsList: {
+          requests: 1,
+          calls: 'GET getevents (the events carry video_id and video_status)',
+          source: 'vendor-facts 3.8',
+        },
+        recordingPlay: {
+          requests: 1,
+          calls: "GET homestatus for the camera's current vpn_url; the VOD URL is built from it",
+          source: 'vendor-facts 3.6',
+        },
       },
       setLatency: (rttMs, jitterMs) => sim.server.latency.set({ rttMs, jitterMs }),
       reseedLatency: (seed) => sim.server.latency.reseed(seed),
