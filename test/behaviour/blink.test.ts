@@ -25,6 +25,7 @@ import {
   type FlowNode,
   type StatusCall,
 } from '../helpers/nodered';
+import { setEnv } from '../helpers/env';
 import { accountLog } from '../helpers/log';
 
 const ID = BLINK_IDS;
@@ -87,27 +88,17 @@ async function admin(body: Record<string, unknown>) {
 describe('Blink in a Node-RED runtime', function () {
   let sim: BlinkSim;
   let stateDir: string;
-  const saved = {
-    floor: process.env.CAMHUB_BLINK_MIN_INTERVAL_MS,
-    dir: process.env.CAMHUB_STATE_DIR,
-  };
+  let restoreEnv = () => undefined as void;
 
   before(async () => {
     sim = await startBlinkSim();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-blink-test-'));
-    process.env.CAMHUB_STATE_DIR = stateDir;
-    process.env.CAMHUB_BLINK_MIN_INTERVAL_MS = '10';
+    restoreEnv = setEnv({ CAMHUB_STATE_DIR: stateDir, CAMHUB_BLINK_MIN_INTERVAL_MS: '10' });
   });
   after(async () => {
     await sim.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
-    for (const [k, v] of [
-      ['CAMHUB_BLINK_MIN_INTERVAL_MS', saved.floor],
-      ['CAMHUB_STATE_DIR', saved.dir],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   });
   afterEach(async () => {
     await unload();

@@ -20,6 +20,7 @@ import {
   unload,
   type FlowNode,
 } from '../helpers/nodered';
+import { setEnv } from '../helpers/env';
 
 const ID = BLINK_IDS;
 const ACCOUNT = {
@@ -70,27 +71,17 @@ async function idle(min: number): Promise<Rounds> {
 describe('camhub-device and camhub-control on Blink', function () {
   let sim: BlinkSim;
   let stateDir: string;
-  const saved = {
-    floor: process.env.CAMHUB_BLINK_MIN_INTERVAL_MS,
-    dir: process.env.CAMHUB_STATE_DIR,
-  };
+  let restoreEnv = () => undefined as void;
 
   before(async () => {
     sim = await startBlinkSim();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-device-blink-'));
-    process.env.CAMHUB_STATE_DIR = stateDir;
-    process.env.CAMHUB_BLINK_MIN_INTERVAL_MS = '10';
+    restoreEnv = setEnv({ CAMHUB_STATE_DIR: stateDir, CAMHUB_BLINK_MIN_INTERVAL_MS: '10' });
   });
   after(async () => {
     await sim.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
-    for (const [k, v] of [
-      ['CAMHUB_BLINK_MIN_INTERVAL_MS', saved.floor],
-      ['CAMHUB_STATE_DIR', saved.dir],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   });
   afterEach(async () => {
     await unload();

@@ -22,6 +22,7 @@ import {
   unload,
   type FlowNode,
 } from '../helpers/nodered';
+import { setEnv } from '../helpers/env';
 
 const ID = BLINK_IDS;
 const CREDS = { acc: { email: DEFAULT_BLINK_EMAIL, password: DEFAULT_BLINK_PASSWORD } };
@@ -38,28 +39,18 @@ interface Item {
 describe('camhub-recordings on Blink in a Node-RED runtime', function () {
   let sim: BlinkSim;
   let stateDir: string;
-  const saved = {
-    floor: process.env.CAMHUB_BLINK_MIN_INTERVAL_MS,
-    dir: process.env.CAMHUB_STATE_DIR,
-  };
+  let restoreEnv = () => undefined as void;
 
   before(async () => {
     // Small pages, so a list has to follow several.
     sim = await startBlinkSim({ mediaPageSize: 5 });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camhub-blink-rec-'));
-    process.env.CAMHUB_STATE_DIR = stateDir;
-    process.env.CAMHUB_BLINK_MIN_INTERVAL_MS = '10';
+    restoreEnv = setEnv({ CAMHUB_STATE_DIR: stateDir, CAMHUB_BLINK_MIN_INTERVAL_MS: '10' });
   });
   after(async () => {
     await sim.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
-    for (const [k, v] of [
-      ['CAMHUB_BLINK_MIN_INTERVAL_MS', saved.floor],
-      ['CAMHUB_STATE_DIR', saved.dir],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   });
   afterEach(async () => {
     await unload();
